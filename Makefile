@@ -1,0 +1,44 @@
+# The README's commands. Each target sets up what it needs, so a fresh clone works.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export IPIND_WAREHOUSE_DIR ?= $(CURDIR)/warehouse
+export DAGSTER_HOME ?= $(IPIND_WAREHOUSE_DIR)/.dagster_home
+
+.PHONY: install demo test dev lint bench bi clean manifest
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) manifest
+
+# The dbt manifest Dagster loads its dbt assets from (never parsed at import time).
+manifest: $(STAMP)
+	mkdir -p $(DAGSTER_HOME)
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir . --project-dir .
+
+demo: install
+	$(BIN)/ipind demo
+
+test: install
+	$(BIN)/python -m pytest -q -x --durations=15
+
+dev: install
+	env --default-signal=INT,TERM $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	cd dbt_project && ../$(BIN)/sqlfluff lint models
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf warehouse dbt_project/target dbt_project/logs
