@@ -99,7 +99,8 @@ class Fault:
         return (
             (self.feed is None or self.feed == feed)
             and (self.style is None or self.style == style)
-            and (self.page is None or self.page == page)
+            # A duplicate's page is the page it repeats, which later requests see shifted.
+            and (self.page is None or self.page == page or self.kind == "duplicate")
         )
 
     @property
@@ -590,6 +591,7 @@ class _Handler(BaseHTTPRequestHandler):
             p = dup.page or 1
             view = view[: p * size] + view[(p - 1) * size : p * size] + view[p * size :]
         records = [dict(r) for r in view[start : start + size]]
+        entry["records"] = len(records)
         for mut in (f for f in content if f.kind == "mutate"):
             for rec in records:
                 rec[mut.field] = mut.served

@@ -246,6 +246,7 @@ def test_duplicated_page_is_deduplicated(api: ApiServer, style: str) -> None:
     api.add_fault(Fault("duplicate", page=2))
     batch = fetch_window(config(api, style), "grants", FROM, TO)
     assert_exact_window(batch)
+    assert sum(e.get("records", 0) for e in api.requests) == len(IN_WINDOW) + 7
 
 
 def test_records_without_a_key_are_deduplicated_on_content(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -262,6 +263,7 @@ def test_records_without_a_key_are_deduplicated_on_content(monkeypatch: pytest.M
         server.add_fault(Fault("duplicate", page=1))
         cfg = config(server, "offset", path="/offset/legal_events", page_size=5)
         batch = fetch_window(cfg, "legal_events", FROM, TO)
+        assert sum(e.get("records", 0) for e in server.requests) == 25
     assert len(batch.frame) == 20
     assert batch.frame["event_id"].isna().all()
 
