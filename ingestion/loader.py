@@ -66,13 +66,13 @@ def load_feed(
             loaded = con.execute(
                 f"insert into raw.{feed} select *, ?::timestamp, ? from ({valid_sql})",
                 [loaded_at, ingest_hash],
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             quarantined = con.execute(
                 f"insert into raw.{feed}_quarantine"
                 f" select _source, _row, field, reason, record, ?::timestamp, ?"
                 f" from ({quarantine_sql})",
                 [loaded_at, ingest_hash],
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             for reason, n in con.execute(
                 f"select reason, count(*) from raw.{feed}_quarantine"
                 " where _ingest_hash = ? group by 1",

@@ -1,0 +1,48 @@
+{#- Expiry (the day it is no longer in force): invention 20 years from filing, utility
+    model 10 years, design 10 years, or 15 years when filed on or after 2021-06-01 (the
+    fourth amendment of the Patent Law). -#}
+with grants as (
+    select * from {{ ref('stg_raw__grants') }}
+),
+
+awards as (
+    select
+        application_number,
+        min(award_year) as first_award_year,
+        string_agg(distinct award, ';' order by award) as awards
+    from {{ ref('stg_ref__awards') }}
+    group by application_number
+),
+
+final as (
+    select
+        md5(g.application_number) as patent_key,
+        g.application_number,
+        g.publication_number,
+        g.patent_type,
+        g.title,
+        g.filing_date,
+        g.grant_date,
+        g.priority_date,
+        g.ipc_main,
+        g.ipc_all,
+        s.sei_codes,
+        s.sei_codes is not null as is_sei,
+        g.overseas_family_grants,
+        a.awards,
+        a.first_award_year,
+        cast(case g.patent_type
+            when 'invention' then g.filing_date + interval 20 year
+            when 'utility_model' then g.filing_date + interval 10 year
+            when 'design' then
+                case when g.filing_date >= date '2021-06-01'
+                    then g.filing_date + interval 15 year
+                    else g.filing_date + interval 10 year
+                end
+        end as date) as expiry_date
+    from grants as g
+    left join {{ ref('int_patents_sei') }} as s on g.application_number = s.application_number
+    left join awards as a on g.application_number = a.application_number
+)
+
+select * from final

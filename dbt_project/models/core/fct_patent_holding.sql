@@ -1,0 +1,124 @@
+{#- Spans of constant holder and status for every granted invention patent, from its grant
+    to its expiry (20 years from filing): a new span starts at each assignment registered
+    and each legal event. Stocks on any day D are "valid_from <= D < valid_to and in force".
+    Same-day changes apply in the order grant, assignment, termination, restoration, so a
+    restoration dated the same day as a lapse restores the patent. Only inventions: no stock
+    indicator counts another type. -#}
+with patents as (
+    select application_number, patent_key, grant_date, expiry_date
+    from {{ ref('dim_patent') }}
+    where patent_type = 'invention'
+),
+
+grants as (
+    select
+        g.application_number,
+        g.patentee_entity_key,
+        case when g.is_domestic then g.region_code else '-1' end as region_code
+    from {{ ref('fct_grant') }} as g
+),
+
+changes as (
+    select
+        p.application_number,
+        p.grant_date as change_date,
+        0 as change_order,
+        p.application_number as change_id,
+        g.patentee_entity_key as holder_entity_key,
+        g.region_code as holder_region_code,
+        false as is_termination,
+        false as is_restoration
+    from patents as p
+    inner join grants as g on p.application_number = g.application_number
+    union all
+    select
+        t.application_number,
+        greatest(t.registration_date, p.grant_date),
+        1,
+        t.record_id,
+        t.to_entity_key,
+        t.to_region_code,
+        false,
+        false
+    from {{ ref('fct_transfer') }} as t
+    inner join patents as p on t.application_number = p.application_number
+    where t.kind = 'assignment'
+    union all
+    select
+        e.application_number,
+        greatest(e.event_date, p.grant_date),
+        case when e.is_termination then 2 else 3 end,
+        e.event_id,
+        null,
+        null,
+        e.is_termination,
+        e.event_type = 'restored'
+    from {{ ref('fct_legal_event') }} as e
+    inner join patents as p on e.application_number = p.application_number
+),
+
+running as (
+    select
+        application_number,
+        change_date,
+        change_order,
+        change_id,
+        last_value(holder_entity_key ignore nulls) over history as holder_entity_key,
+        last_value(holder_region_code ignore nulls) over history as holder_region_code,
+        max(case when is_termination then change_date end) over history as last_termination,
+        max(case when is_restoration then change_date end) over history as last_restoration
+    from changes
+    window history as (
+        partition by application_number
+        order by change_date, change_order, change_id
+        rows between unbounded preceding and current row
+    )
+),
+
+end_of_day as (
+    select *
+    from running
+    qualify row_number() over (
+        partition by application_number, change_date
+        order by change_order desc, change_id desc
+    ) = 1
+),
+
+spans as (
+    select
+        e.application_number,
+        e.change_date as valid_from,
+        least(
+            coalesce(
+                lead(e.change_date) over (
+                    partition by e.application_number order by e.change_date
+                ),
+                p.expiry_date
+            ),
+            p.expiry_date
+        ) as valid_to,
+        e.holder_entity_key,
+        e.holder_region_code,
+        e.last_termination is null
+        or coalesce(e.last_restoration >= e.last_termination, false) as is_in_force
+    from end_of_day as e
+    inner join patents as p on e.application_number = p.application_number
+),
+
+final as (
+    select
+        md5(s.application_number || '|' || cast(s.valid_from as varchar)) as holding_key,
+        md5(s.application_number) as patent_key,
+        s.application_number,
+        s.valid_from,
+        s.valid_to,
+        coalesce(s.holder_entity_key, '-1') as holder_entity_key,
+        coalesce(s.holder_region_code, '-1') as holder_region_code,
+        coalesce(g.region_code, '-1') as grant_region_code,
+        s.is_in_force
+    from spans as s
+    inner join grants as g on s.application_number = g.application_number
+    where s.valid_from < s.valid_to
+)
+
+select * from final

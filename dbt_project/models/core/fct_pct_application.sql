@@ -1,0 +1,24 @@
+with pct as (
+    select * from {{ ref('stg_raw__pct') }}
+),
+
+regions as (
+    select region_code, current_code from {{ ref('dim_region') }}
+),
+
+final as (
+    select
+        p.pct_application_number,
+        p.filing_date,
+        p.receiving_office,
+        coalesce(md5(p.applicant_name_normalised), '-1') as applicant_entity_key,
+        p.applicant_type,
+        p.applicant_country,
+        p.is_domestic,
+        coalesce(r.current_code, '-1') as applicant_region_code,
+        p.ipc_main
+    from pct as p
+    left join regions as r on p.applicant_region_code = r.region_code
+)
+
+select * from final

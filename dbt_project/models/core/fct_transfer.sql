@@ -1,0 +1,36 @@
+with transfers as (
+    select * from {{ ref('stg_raw__transfers') }}
+),
+
+regions as (
+    select region_code, current_code from {{ ref('dim_region') }}
+),
+
+entities as (
+    select name_normalised, is_sme from {{ ref('stg_ref__entities') }}
+),
+
+final as (
+    select
+        t.record_id,
+        md5(t.application_number) as patent_key,
+        t.application_number,
+        t.kind,
+        t.license_type,
+        t.registration_date,
+        coalesce(md5(t.from_name_normalised), '-1') as from_entity_key,
+        t.from_type,
+        coalesce(fr.current_code, '-1') as from_region_code,
+        coalesce(md5(t.to_name_normalised), '-1') as to_entity_key,
+        t.to_type,
+        coalesce(tr.current_code, '-1') as to_region_code,
+        coalesce(t.to_is_sme, e.is_sme, false) as to_is_sme,
+        t.application_number in (select application_number from {{ ref('stg_raw__grants') }})
+            as has_grant
+    from transfers as t
+    left join regions as fr on t.from_region_code = fr.region_code
+    left join regions as tr on t.to_region_code = tr.region_code
+    left join entities as e on t.to_name_normalised = e.name_normalised
+)
+
+select * from final

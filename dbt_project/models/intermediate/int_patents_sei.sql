@@ -1,0 +1,44 @@
+{#- Strategic-emerging-industry codes of each patent: any of its IPC codes starts with a
+    concordance prefix (compared without spaces, upper case). -#}
+with grants as (
+    select application_number, ipc_main, ipc_all from {{ ref('stg_raw__grants') }}
+),
+
+ipc_codes as (
+    select distinct
+        application_number,
+        upper(replace(trim(code.unnest), ' ', '')) as ipc
+    from grants,
+        unnest(string_split(coalesce(ipc_all, '') || ';' || coalesce(ipc_main, ''), ';')) as code
+    where trim(code.unnest) <> ''
+),
+
+prefixes as (
+    select distinct sei_code, replace(ipc_prefix, ' ', '') as ipc_prefix
+    from {{ ref('stg_ref__sei_ipc') }}
+),
+
+prefix_lengths as (
+    select distinct length(ipc_prefix) as prefix_length from prefixes
+),
+
+{#- An equi-join on each prefix length instead of a starts_with join, which would compare
+    every code with every prefix. -#}
+matched as (
+    select distinct
+        i.application_number,
+        p.sei_code
+    from ipc_codes as i
+    cross join prefix_lengths as l
+    inner join prefixes as p on left(i.ipc, l.prefix_length) = p.ipc_prefix
+),
+
+final as (
+    select
+        application_number,
+        string_agg(sei_code, ';' order by sei_code) as sei_codes
+    from matched
+    group by application_number
+)
+
+select * from final

@@ -1,0 +1,67 @@
+{#- Every counted flow event, one row per indicator it counts for, at the region it is
+    attributed to (first patentee at grant, assignor/licensor, pledgor, first applicant).
+    Indicators counted as distinct things carry the thing in distinct_key. -#}
+with grants as (
+    select * from {{ ref('fct_grant') }} where is_domestic
+),
+
+transfers as (
+    select * from {{ ref('fct_transfer') }}
+),
+
+pledges as (
+    select * from {{ ref('fct_pledge') }}
+),
+
+pct as (
+    select *
+    from {{ ref('fct_pct_application') }}
+    where is_domestic
+    {% if var('pct_basis') == 'receiving_office_cn' %}
+        and receiving_office = 'CN'
+    {% endif %}
+),
+
+events as (
+    select 'grants_total' as indicator_code, region_code, grant_date as event_date,
+        1.0 as amount, cast(null as varchar) as distinct_key
+    from grants
+    union all
+    select 'grants_' || patent_type, region_code, grant_date, 1.0, null
+    from grants
+    union all
+    select 'pct_applications', applicant_region_code, filing_date, 1.0, null
+    from pct
+    union all
+    select case kind when 'assignment' then 'transfers' else 'licenses' end,
+        from_region_code, registration_date, 1.0, null
+    from transfers
+    union all
+    select 'transfer_license_total', from_region_code, registration_date, 1.0, null
+    from transfers
+    union all
+    select 'univ_to_sme_transfer_license', from_region_code, registration_date, 1.0, null
+    from transfers
+    where from_type in ('university', 'research_institute') and to_is_sme
+    union all
+    select 'pledge_amount_100m_cny', pledgor_region_code, registration_date,
+        cast(amount_10k_cny as double) / 10000.0, null
+    from pledges
+    union all
+    select 'pledge_count', pledgor_region_code, registration_date, 1.0, null
+    from pledges
+    union all
+    select 'pledged_patents', p.pledgor_region_code, p.registration_date, 1.0, b.application_number
+    from pledges as p
+    inner join {{ ref('bridge_pledge_patent') }} as b on p.pledge_id = b.pledge_id
+    union all
+    select 'inclusive_pledge_enterprises', pledgor_region_code, registration_date, 1.0,
+        pledgor_entity_key
+    from pledges
+    where pledgor_type = 'enterprise'
+        and pledgor_entity_key <> '-1'
+        and amount_10k_cny < {{ var('inclusive_pledge_threshold_10k_cny') }}
+)
+
+select * from events
+where region_code <> '-1' and event_date is not null

@@ -1,0 +1,163 @@
+{#- Every count-type indicator for every reporting region at every month end from January
+    of the first year to the as-of date: flows cumulated from January (year to date), stocks
+    as the running sum of +1/-1 interval boundaries. An interval [start, end) contains the
+    month end D exactly when month_end(start) <= D < month_end(end). Regions with no events
+    get zeros. -#}
+with context as (
+    select * from {{ ref('int_run_context') }}
+),
+
+month_ends as (
+    select cast({{ dbt.last_day('m.generate_series', 'month') }} as date) as month_end
+    from context,
+        generate_series(
+            cast(make_date(context.first_year, 1, 1) as timestamp),
+            cast(context.as_of_date as timestamp),
+            interval 1 month
+        ) as m
+),
+
+spine_start as (
+    select min(month_end) as first_month_end from month_ends
+),
+
+rollup as (
+    select * from {{ ref('int_region_rollup') }}
+),
+
+flow_amounts as (
+    select
+        e.indicator_code,
+        r.region_level,
+        r.report_code as region_code,
+        cast({{ dbt.last_day('e.event_date', 'month') }} as date) as month_end,
+        sum(e.amount) as amount
+    from {{ ref('int_flow_events') }} as e
+    inner join rollup as r on e.region_code = r.region_code
+    where e.distinct_key is null
+    group by 1, 2, 3, 4
+),
+
+{#- Distinct counts per year: a thing counts from the first month it appears that year. -#}
+distinct_firsts as (
+    select
+        e.indicator_code,
+        r.region_level,
+        r.report_code as region_code,
+        e.distinct_key,
+        min(cast({{ dbt.last_day('e.event_date', 'month') }} as date)) as month_end
+    from {{ ref('int_flow_events') }} as e
+    inner join rollup as r on e.region_code = r.region_code
+    where e.distinct_key is not null
+    group by 1, 2, 3, 4, extract(year from e.event_date)
+),
+
+distinct_amounts as (
+    select indicator_code, region_level, region_code, month_end, count(*) * 1.0 as amount
+    from distinct_firsts
+    group by 1, 2, 3, 4
+),
+
+stock_deltas as (
+    select
+        s.indicator_code,
+        r.region_level,
+        r.report_code as region_code,
+        greatest(
+            cast({{ dbt.last_day('s.interval_start', 'month') }} as date),
+            (select first_month_end from spine_start)
+        ) as month_end,
+        1.0 as amount
+    from {{ ref('int_stock_intervals') }} as s
+    inner join rollup as r on s.region_code = r.region_code
+    union all
+    select
+        s.indicator_code,
+        r.region_level,
+        r.report_code,
+        greatest(
+            cast({{ dbt.last_day('s.interval_end', 'month') }} as date),
+            (select first_month_end from spine_start)
+        ),
+        -1.0
+    from {{ ref('int_stock_intervals') }} as s
+    inner join rollup as r on s.region_code = r.region_code
+),
+
+stock_amounts as (
+    select indicator_code, region_level, region_code, month_end, sum(amount) as amount
+    from stock_deltas
+    group by 1, 2, 3, 4
+),
+
+amounts as (
+    select *, 'flow' as indicator_kind from flow_amounts
+    union all
+    select *, 'flow' from distinct_amounts
+    union all
+    select *, 'stock' from stock_amounts
+),
+
+indicators as (
+    select * from (values
+        ('grants_total', 'flow'), ('grants_invention', 'flow'),
+        ('grants_utility_model', 'flow'), ('grants_design', 'flow'),
+        ('invention_in_force', 'stock'), ('high_value_in_force', 'stock'),
+        ('hv_sei', 'stock'), ('hv_overseas_family', 'stock'), ('hv_maintained_10y', 'stock'),
+        ('hv_pledge', 'stock'), ('hv_award', 'stock'),
+        ('pct_applications', 'flow'), ('transfers', 'flow'), ('licenses', 'flow'),
+        ('transfer_license_total', 'flow'), ('univ_to_sme_transfer_license', 'flow'),
+        ('pledge_amount_100m_cny', 'flow'), ('pledge_count', 'flow'),
+        ('pledged_patents', 'flow'), ('inclusive_pledge_enterprises', 'flow')
+    ) as t (indicator_code, indicator_kind)
+),
+
+spine as (
+    select
+        i.indicator_code,
+        i.indicator_kind,
+        g.region_level,
+        g.region_code,
+        m.month_end
+    from indicators as i
+    cross join {{ ref('int_reporting_regions') }} as g
+    cross join month_ends as m
+),
+
+joined as (
+    select
+        s.*,
+        coalesce(a.amount, 0) as amount
+    from spine as s
+    left join amounts as a
+        on s.indicator_code = a.indicator_code
+        and s.region_level = a.region_level
+        and s.region_code = a.region_code
+        and s.month_end = a.month_end
+),
+
+final as (
+    select
+        indicator_code,
+        indicator_kind,
+        region_level,
+        region_code,
+        month_end,
+        cast(extract(year from month_end) as integer) as year,
+        cast(extract(month from month_end) as integer) as month,
+        case indicator_kind
+            when 'flow' then sum(amount) over (
+                partition by indicator_code, region_level, region_code, extract(year from month_end)
+                order by month_end
+                rows between unbounded preceding and current row
+            )
+            else sum(amount) over (
+                partition by indicator_code, region_level, region_code
+                order by month_end
+                rows between unbounded preceding and current row
+            )
+        end as value
+    from joined
+)
+
+select * from final

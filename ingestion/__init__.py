@@ -1,0 +1,1 @@
+"""Sources and loaders: plain Python and DuckDB, no Dagster imports."""

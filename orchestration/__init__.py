@@ -1,0 +1,1 @@
+"""Dagster definitions for ipind: ingestion -> gate -> dbt core -> gate -> marts -> serving."""

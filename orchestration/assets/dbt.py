@@ -1,0 +1,97 @@
+"""dbt models as Dagster assets, split so a blocking check can sit between core and marts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import duckdb
+from dagster import AssetExecutionContext, AssetKey, Output
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from orchestration.dbt_project import ipind_dbt_project
+from orchestration.resources import IndicatorSettings, WarehouseResource
+
+_GROUPS = {"staging": "staging", "intermediate": "core", "core": "core", "marts": "marts"}
+
+
+class IpindTranslator(DagsterDbtTranslator):
+    """Raw sources keep their ingestion keys; models are keyed schema/name and grouped by layer."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return AssetKey(["raw", dbt_resource_props["name"]])
+        if dbt_resource_props["resource_type"] == "exposure":
+            return AssetKey(["bi", dbt_resource_props["name"]])
+        return AssetKey([dbt_resource_props["config"].get("schema") or "main", dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        layer = fqn[1] if len(fqn) > 2 else "core"
+        return _GROUPS.get(layer, "core")
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        return ["team:analytics-engineering"]
+
+
+def dbt_build_args(settings: IndicatorSettings) -> list[str]:
+    """`dbt build` with the settings as vars; buildable tests only (see pitfalls: empty warehouse)."""
+    return ["build", "--vars", json.dumps(settings.dbt_vars()), "--indirect-selection", "buildable"]
+
+
+def _with_row_counts(
+    context: AssetExecutionContext, events: list[Any], warehouse: WarehouseResource
+) -> Iterator[Any]:
+    """Row counts added after dbt exits: the dbt process holds DuckDB's write lock while it runs."""
+    con = duckdb.connect(str(warehouse.database_path), read_only=True)
+    try:
+        for event in events:
+            if isinstance(event, Output):
+                key = context.asset_key_for_output(event.output_name)
+                schema, name = key.path[0], key.path[-1]
+                try:
+                    count = con.execute(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0]
+                    event = event.with_metadata({**event.metadata, "dagster/row_count": count})
+                except duckdb.Error:
+                    pass
+            yield event
+    finally:
+        con.close()
+
+
+def _run(context: AssetExecutionContext, dbt: DbtCliResource, settings: IndicatorSettings,
+         warehouse: WarehouseResource) -> Iterator[Any]:
+    invocation = dbt.cli(dbt_build_args(settings), context=context, raise_on_error=False)
+    events = list(invocation.stream())
+    yield from _with_row_counts(context, events, warehouse)
+    if not invocation.is_successful():
+        raise RuntimeError(f"dbt build failed: {invocation.get_error()}")
+
+
+@dbt_assets(
+    manifest=ipind_dbt_project.manifest_path,
+    project=ipind_dbt_project,
+    select="tag:core",
+    name="dbt_core",
+    dagster_dbt_translator=IpindTranslator(),
+    pool="duckdb_writer",
+)
+def dbt_core(context: AssetExecutionContext, dbt: DbtCliResource, settings: IndicatorSettings,
+             warehouse: WarehouseResource):
+    """Staging views and the core star schema."""
+    yield from _run(context, dbt, settings, warehouse)
+
+
+@dbt_assets(
+    manifest=ipind_dbt_project.manifest_path,
+    project=ipind_dbt_project,
+    select="tag:marts",
+    name="dbt_marts",
+    dagster_dbt_translator=IpindTranslator(),
+    pool="duckdb_writer",
+)
+def dbt_marts(context: AssetExecutionContext, dbt: DbtCliResource, settings: IndicatorSettings,
+              warehouse: WarehouseResource):
+    """The indicator marts, built only after the core gate passes."""
+    yield from _run(context, dbt, settings, warehouse)

@@ -1,0 +1,36 @@
+"""The serving database BI tools read, published only after every blocking check passed."""
+
+from __future__ import annotations
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from ingestion.publish import publish
+from orchestration.resources import WarehouseResource
+
+MART_KEYS = [
+    AssetKey(["marts", name])
+    for name in ("indicator_values", "region_indicators_annual", "target_tracking", "reconciliation")
+]
+
+
+@asset(
+    key=AssetKey(["serving", "serving_duckdb"]),
+    deps=MART_KEYS,
+    group_name="serving",
+    kinds={"duckdb", "python"},
+    owners=["team:data-engineering"],
+    pool="duckdb_writer",
+    description="marts.* and core.* copied into warehouse/serving.duckdb (storage v1.0.0, "
+    "replaced atomically) and exported as Parquet under warehouse/parquet/.",
+)
+def serving_duckdb(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    result = publish(warehouse.database_path, warehouse.serving_path, warehouse.root / "parquet")
+    context.log.info(f"published {len(result.tables)} tables to {result.path}")
+    return MaterializeResult(
+        metadata={
+            "path": MetadataValue.path(str(result.path)),
+            "parquet_dir": MetadataValue.path(str(result.parquet_dir)),
+            "tables": MetadataValue.json(result.tables),
+            "dagster/row_count": result.tables.get("marts.indicator_values", 0),
+        }
+    )

@@ -1,0 +1,64 @@
+"""Execute the whole graph as one Dagster run on a persistent instance and summarise it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def ensure_manifest() -> None:
+    """Parse the dbt project once when the manifest is missing (a fresh clone before `make`)."""
+    from orchestration.dbt_project import DBT_PROJECT_DIR, ipind_dbt_project
+
+    if ipind_dbt_project.manifest_path.exists():
+        return
+    dbt = Path(sys.executable).with_name("dbt")
+    subprocess.run(
+        [str(dbt), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR)],
+        check=True,
+    )
+
+
+def run_pipeline(warehouse_dir: Path, run_config: dict[str, Any]) -> int:
+    warehouse_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["IPIND_WAREHOUSE_DIR"] = str(warehouse_dir)
+    os.environ.setdefault("DAGSTER_HOME", str(warehouse_dir / ".dagster_home"))
+    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    ensure_manifest()
+
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+    from orchestration.report_cli import print_summary
+
+    job = defs.resolve_job_def("ipind_all")
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            run_config=run_config, instance=instance, raise_on_error=False
+        )
+    failed_checks = [
+        evaluation
+        for evaluation in result.get_asset_check_evaluations()
+        if not evaluation.passed and evaluation.severity.value == "ERROR"
+    ]
+    for evaluation in failed_checks:
+        table = ".".join(evaluation.asset_key.path)
+        print(
+            f"ipind: blocking check {evaluation.check_name} failed on {table}; "
+            "downstream assets were not built and serving.duckdb was left as it was.",
+            file=sys.stderr,
+        )
+    if failed_checks:
+        return 1
+    if not result.success:
+        for event in result.all_events:
+            if event.is_step_failure:
+                print(f"ipind: step {event.step_key} failed: {event.event_specific_data.error.message.strip()}",
+                      file=sys.stderr)
+        return 1
+    print_summary(warehouse_dir / "serving.duckdb", run_id=result.run_id)
+    return 0
