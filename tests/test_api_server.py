@@ -30,6 +30,13 @@ GRANTS = [
 ] + [{"application_number": "UNDATED", "grant_date": None}]
 
 
+@pytest.fixture(autouse=True)
+def _no_proxy_for_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A proxy set in the environment must not swallow requests to the local test server."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+
+
 @pytest.fixture
 def api() -> Iterator[ApiServer]:
     with ApiServer({"grants": GRANTS}, max_page_size=10) as server:

@@ -62,6 +62,13 @@ GRANTS = _grants()
 IN_WINDOW = [r for r in GRANTS if FROM.isoformat() <= r["grant_date"] < TO.isoformat()]
 
 
+@pytest.fixture(autouse=True)
+def _no_proxy_for_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A proxy set in the environment must not swallow requests to the local test server."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+
+
 @pytest.fixture
 def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiServer]:
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
