@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import duckdb
@@ -30,6 +33,7 @@ from ingestion.http_source import (
     load_http_config,
     safe_url,
 )
+from ingestion.loader import load_feed
 from ingestion.schema import FEEDS
 
 TOKEN = "tok-3f9a7c1e5b2d4a6f8e0c"  # what the server expects
@@ -495,3 +499,77 @@ def test_text_conversion_matches_what_files_land() -> None:
 def test_safe_url_masks_secret_parameters() -> None:
     url = safe_url("http://user:pw@h:8080/x?api_key=abc&page=2", {"access_token": "t", "a": "1"})
     assert url == "http://h:8080/x?api_key=%2A%2A%2A&page=2&access_token=%2A%2A%2A&a=1"
+
+
+# --------------------------------------------------------------------------- odd servers
+
+
+@contextmanager
+def fixed_reply(payload: dict[str, Any]) -> Iterator[str]:
+    """A server that answers every GET with the same JSON: cursors and links that loop."""
+    body = json.dumps(payload).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        thread.join()
+        httpd.server_close()
+
+
+RECORD = {"application_number": "201710601862.3", "grant_date": "2021-01-05"}
+
+
+@pytest.mark.parametrize(
+    ("pagination", "payload", "message"),
+    [
+        ("cursor", {"data": [RECORD], "next_cursor": "same"}, "cursor repeats"),
+        ("next-link", {"data": [RECORD], "next": "/x?page=2"}, "next link repeats"),
+        ("next-link", {"data": [RECORD], "next": "http://example.invalid/x"}, "another origin"),
+        ("page", {"result": "nothing here"}, "records_field"),
+    ],
+)
+def test_misbehaving_pagination_fails_instead_of_looping(
+    pagination: str, payload: dict[str, Any], message: str
+) -> None:
+    with fixed_reply(payload) as url:
+        cfg = HttpFeedConfig(base_url=url, path="/x", pagination=pagination, max_pages=10)
+        with pytest.raises(HttpSourceError, match=message):
+            fetch_window(cfg, "grants", FROM, TO)
+
+
+def test_records_field_finds_nested_lists() -> None:
+    with fixed_reply({"result": {"rows": [RECORD]}, "has_more": False}) as url:
+        cfg = HttpFeedConfig(base_url=url, path="/x", records_field="result.rows")
+        batch = fetch_window(cfg, "grants", FROM, TO)
+    assert keys(batch) == ["201710601862.3"]
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def test_a_fetched_window_loads_and_reloads_idempotently(api: ApiServer) -> None:
+    batch = fetch_window(config(api), "grants", FROM, TO)
+    con = duckdb.connect()
+    for _ in range(2):
+        con.register("landed_grants", batch.frame.assign(_source=batch.source))
+        stats = load_feed(con, "grants", {batch.ingest_hash: "landed_grants"})
+        assert stats.rows_read == len(batch.frame)
+    counted = con.execute(
+        "select (select count(*) from raw.grants) + (select count(*) from raw.grants_quarantine)"
+    ).fetchone()
+    assert counted == (len(batch.frame),)
