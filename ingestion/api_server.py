@@ -33,6 +33,7 @@ import logging
 import os
 import re
 import socket
+import socketserver
 import struct
 import threading
 import time
@@ -275,8 +276,7 @@ class ApiServer:
     # -- lifecycle
     @property
     def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{_host_port(self._httpd)}"
 
     def start(self) -> ApiServer:
         self._thread = threading.Thread(
@@ -368,6 +368,12 @@ class ApiServer:
     def _record(self, entry: dict[str, Any]) -> None:
         with self._lock:
             self._log.append(entry)
+
+
+def _host_port(server: socketserver.BaseServer) -> str:
+    address = server.server_address
+    assert isinstance(address, tuple)  # an INET server: (host, port)
+    return f"{address[0]}:{address[1]}"
 
 
 def _encode_cursor(offset: int) -> str:
@@ -578,8 +584,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._reset()
             return
         if fault is not None and fault.kind == "status":
-            headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-            self._send_json(fault.status, {"error": f"injected HTTP {fault.status}"}, headers)
+            retry = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+            self._send_json(fault.status, {"error": f"injected HTTP {fault.status}"}, retry)
             return
         if fault is not None and fault.kind == "slow" and not _sleep(fault.delay, api._stopping):
             return
@@ -621,7 +627,7 @@ class _Handler(BaseHTTPRequestHandler):
             if more:
                 params = {k: v[0] for k, v in query.items() if k != "offset"}
                 params.update(offset=str(start + size), page_size=str(size))
-                host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+                host = self.headers.get("Host") or _host_port(self.server)
                 nxt = f"http://{host}{path}?{urlencode(params)}"
                 headers["Link"] = f'<{nxt}>; rel="next"'
             payload = {"data": records, "next": nxt}
@@ -656,7 +662,8 @@ def post_fault(base_url: str, fault: Fault | Mapping[str, Any]) -> dict[str, Any
     payload = asdict(fault) if isinstance(fault, Fault) else dict(fault)
     resp = requests.post(f"{base_url}/_control/faults", json=payload, timeout=5)
     resp.raise_for_status()
-    return resp.json()[0]
+    added: dict[str, Any] = resp.json()[0]
+    return added
 
 
 def main(argv: Sequence[str] | None = None) -> int:
