@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 from dagster_dbt import DbtCliResource
 
 from orchestration.assets.dbt import dbt_core, dbt_marts
 from orchestration.assets.ingestion import ingest
 from orchestration.assets.serving import serving_duckdb
-from orchestration.checks import core_checks, raw_checks
+from orchestration.checks import gx_core_gate, gx_raw_gate
 from orchestration.dbt_project import ipind_dbt_project
 from orchestration.resources import IndicatorSettings, SourceResource, WarehouseResource
 
@@ -22,10 +25,13 @@ ipind_all = define_asset_job(
 
 defs = Definitions(
     assets=[ingest, dbt_core, dbt_marts, serving_duckdb],
-    asset_checks=[*raw_checks, *core_checks],
+    asset_checks=[gx_raw_gate, gx_core_gate],
     jobs=[ipind_all],
     resources={
-        "dbt": DbtCliResource(project_dir=ipind_dbt_project),
+        "dbt": DbtCliResource(
+            project_dir=ipind_dbt_project,
+            dbt_executable=str(Path(sys.executable).with_name("dbt")),
+        ),
         "warehouse": WarehouseResource(),
         "source": SourceResource(),
         "settings": IndicatorSettings(),

@@ -1,6 +1,5 @@
 """dbt models as Dagster assets, split so a blocking check can sit between core and marts."""
 
-from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping

@@ -1,6 +1,5 @@
 """The raw layer: one step loads the five feeds and the reference data from the chosen source."""
 
-from __future__ import annotations
 
 import json
 from pathlib import Path

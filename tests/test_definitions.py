@@ -1,0 +1,40 @@
+"""The Dagster definitions load, and every asset, check, job, schedule and sensor is listed.
+
+Renaming any of them changes the snapshot: a visible, reviewed change instead of a broken
+BI tool or schedule. Regenerate with IPIND_UPDATE_SNAPSHOT=1.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from orchestration.definitions import defs
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "definitions.txt"
+
+
+def _listing() -> str:
+    graph = defs.resolve_asset_graph()
+    lines = [f"asset {k.to_user_string()}" for k in sorted(graph.get_all_asset_keys())]
+    lines += [f"check {k.to_user_string()}" for k in sorted(graph.asset_check_keys)]
+    lines += [f"job {j.name}" for j in sorted(defs.resolve_all_job_defs(), key=lambda j: j.name)
+              if not j.name.startswith("__")]
+    lines += [f"schedule {s.name}" for s in sorted(defs.schedules or [], key=lambda s: s.name)]
+    lines += [f"sensor {s.name}" for s in sorted(defs.sensors or [], key=lambda s: s.name)]
+    return "\n".join(lines) + "\n"
+
+
+def test_definitions_snapshot() -> None:
+    listing = _listing()
+    if os.environ.get("IPIND_UPDATE_SNAPSHOT") or not SNAPSHOT.exists():
+        SNAPSHOT.write_text(listing, encoding="utf-8")
+    assert listing == SNAPSHOT.read_text(encoding="utf-8")
+
+
+def test_gates_are_blocking_and_between_layers() -> None:
+    graph = defs.resolve_asset_graph()
+    gx = [k for k in graph.asset_check_keys if k.name.startswith("gx_")]
+    assert {k.asset_key.path[0] for k in gx} == {"raw", "core"}
+    for key in gx:
+        assert graph.get_check_spec(key).blocking, key
