@@ -296,3 +296,5 @@ def test_command_line_entry_serves_a_database(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
