@@ -607,7 +607,7 @@ def fetch_window(
     finally:
         if own_session:
             http.close()
-    frame, ingest_hash = _frame(spec, list(unique.values()))
+    frame, ingest_hash = _frame(spec, list(unique.values()), source)
     log.info(
         "%s: %d records (%d unique) in %d pages from %s in %.2f s",
         feed,
@@ -621,9 +621,14 @@ def fetch_window(
 
 
 def _frame(
-    feed: Feed, rows: list[tuple[dict[str, str | None], dict[str, Any]]]
+    feed: Feed, rows: list[tuple[dict[str, str | None], dict[str, Any]]], source: str
 ) -> tuple[pandas.DataFrame, str]:
-    """The landed frame (all canonical columns as text, `_row`, `_extra`) and its hash."""
+    """The landed frame and its hash.
+
+    All canonical columns as text, then `_row`, `_extra` and `_source` -- the same shape as
+    the file reader's, so the frame is a complete landed relation for `loader.load_feed`.
+    The hash leaves out `_row` and `_source`: it identifies the data, not how it was paged.
+    """
     columns = feed.column_names
     extras = [_canonical_json(rest) if rest else None for _, rest in rows]
     data: dict[str, Any] = {
@@ -631,7 +636,8 @@ def _frame(
     }
     data["_row"] = pandas.Series(range(1, len(rows) + 1), dtype="int64")
     data["_extra"] = pandas.Series(extras, dtype="str")
-    frame = pandas.DataFrame(data, columns=[*columns, "_row", "_extra"])
+    data["_source"] = pandas.Series([source] * len(rows), dtype="str")
+    frame = pandas.DataFrame(data, columns=[*columns, "_row", "_extra", "_source"])
     canonical = sorted(
         _canonical_json([[values[c] for c in columns], extra])
         for (values, _), extra in zip(rows, extras, strict=True)

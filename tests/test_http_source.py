@@ -130,7 +130,8 @@ def test_every_pagination_style_returns_exactly_the_window(
 def test_batch_frame_is_text_with_lineage_columns(api: ApiServer) -> None:
     batch = fetch_window(config(api), "grants", "2021-01-01", "2021-02-01")
     frame = batch.frame
-    assert list(frame.columns) == [*FEEDS["grants"].column_names, "_row", "_extra"]
+    assert list(frame.columns) == [*FEEDS["grants"].column_names, "_row", "_extra", "_source"]
+    assert set(frame["_source"]) == {batch.source}
     first = frame.iloc[0]
     assert first["overseas_family_grants"] in {"0", "1", "2"}  # text, like a file
     assert json.loads(first["_extra"]) == {"source_system": "ref"}
@@ -158,7 +159,7 @@ def test_same_data_gives_same_hash_whatever_the_paging(api: ApiServer) -> None:
 def test_empty_window_gives_an_empty_batch(api: ApiServer) -> None:
     batch = fetch_window(config(api, "cursor"), "grants", "2030-01-01", "2030-02-01")
     assert batch.frame.empty
-    assert list(batch.frame.columns)[-2:] == ["_row", "_extra"]
+    assert list(batch.frame.columns)[-3:] == ["_row", "_extra", "_source"]
 
 
 def test_field_map_renames_source_fields_and_keeps_the_rest(
@@ -566,7 +567,7 @@ def test_a_fetched_window_loads_and_reloads_idempotently(api: ApiServer) -> None
     batch = fetch_window(config(api), "grants", FROM, TO)
     con = duckdb.connect()
     for _ in range(2):
-        con.register("landed_grants", batch.frame.assign(_source=batch.source))
+        con.register("landed_grants", batch.frame)
         stats = load_feed(con, "grants", {batch.ingest_hash: "landed_grants"})
         assert stats.rows_read == len(batch.frame)
     counted = con.execute(
