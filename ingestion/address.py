@@ -31,6 +31,11 @@ from typing import Any
 # `multi` list candidates and are deliberately treated as unresolved.
 _ACCEPTED_STATUSES = frozenset({"resolve", "special"})
 
+# quhua prefixes its note with this when it re-spelt the address by pinyin (同音纠错) before
+# matching. Its whitelisted look-alike fixes (形近纠错, e.g. 深玔 -> 深圳) are kept: they are
+# confirmed typos, not guesses.
+_PINYIN_GUESS = "拼音纠错"
+
 # quhua code key -> our region level, finest first.
 _LEVELS: tuple[tuple[str, str], ...] = (
     ("county", "county"),
@@ -68,6 +73,9 @@ def from_quhua(out: dict[str, Any]) -> Resolution:
     codes = out.get("codes")
     if status not in _ACCEPTED_STATUSES or not isinstance(codes, dict):
         return Resolution(None, None, None, status)
+    if str(out.get("note") or "").startswith(_PINYIN_GUESS):
+        # A phonetic "correction" is a guess: it turns 美国加利福尼亚州 into 嘉黎县 (Tibet).
+        return Resolution(None, None, None, "pinyin_guess")
     for key, level in _LEVELS:
         code = codes.get(key)
         if code and len(str(code)) >= 6 and str(code)[:6].isdigit():
