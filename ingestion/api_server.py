@@ -71,8 +71,9 @@ class Fault:
       mutate    every serving of page `page` (failed attempts included) sets `field` on its
                 records to a new revision number, so the content changes between retries
     `feed`, `style` and `page` (1-based, at the request's page size) narrow the match; None
-    matches all. `times` is how many matching requests a status/slow/reset/truncate fault
-    affects (None: all, until cleared); duplicate and mutate stay until cleared.
+    matches all. `after` lets that many matching requests through first (fail from the
+    third window on, say). `times` is how many matching requests a status/slow/reset/truncate
+    fault then affects (None: all, until cleared); duplicate and mutate stay until cleared.
     """
 
     kind: str
@@ -84,7 +85,9 @@ class Fault:
     retry_after: str | None = None
     delay: float = 1.0
     field: str = "revision"
+    after: int = 0
     served: int = 0  # how many requests it has affected (mutate: the revision counter)
+    passed: int = 0  # how many matching requests it let through because of `after`
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -117,7 +120,7 @@ def parse_fault(spec: str | Mapping[str, Any] | Fault) -> Fault:
         spec = json.loads(spec)
     if not isinstance(spec, Mapping):
         raise ValueError("a fault is a JSON object")
-    return Fault(**{k: v for k, v in spec.items() if k != "served"})
+    return Fault(**{k: v for k, v in spec.items() if k not in ("served", "passed")})
 
 
 def _record_date(value: Any) -> date | None:
@@ -346,9 +349,7 @@ class ApiServer:
         with self._lock:
             self.connections += 1
 
-    def _response_faults(
-        self, feed: str, style: str, page: int
-    ) -> tuple[Fault | None, list[Fault]]:
+    def _response_faults(self, feed: str, style: str, page: int) -> tuple[Fault | None, list[Fault]]:
         """The first live one-shot fault for this request (consumed) and the content faults."""
         chosen: Fault | None = None
         content: list[Fault] = []
@@ -361,6 +362,9 @@ class ApiServer:
                         fault.served += 1
                     content.append(Fault(**asdict(fault)))  # snapshot of the revision
                 elif chosen is None and not fault.spent:
+                    if fault.passed < fault.after:
+                        fault.passed += 1
+                        continue
                     fault.served += 1
                     chosen = fault
         return chosen, content
@@ -426,9 +430,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _send_json(
-        self, status: int, payload: Any, headers: Mapping[str, str] | None = None
-    ) -> None:
+    def _send_json(self, status: int, payload: Any, headers: Mapping[str, str] | None = None) -> None:
         self._send(status, json.dumps(payload, ensure_ascii=False).encode(), headers)
 
     def _read_body(self) -> Any:
@@ -530,9 +532,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authorised():
             entry.update(page=None, outcome="401")
             api._record(entry)
-            self._send_json(
-                401, {"error": "unauthorized"}, {"WWW-Authenticate": 'Bearer realm="ipind"'}
-            )
+            self._send_json(401, {"error": "unauthorized"}, {"WWW-Authenticate": 'Bearer realm="ipind"'})
             return
 
         def arg(name: str, default: str | None = None) -> str | None:
@@ -643,9 +643,7 @@ def _sleep(seconds: float, stopping: threading.Event) -> bool:
 
 
 @contextmanager
-def serve(
-    feeds: Mapping[str, Sequence[Mapping[str, Any]]] | None = None, **options: Any
-) -> Iterator[str]:
+def serve(feeds: Mapping[str, Sequence[Mapping[str, Any]]] | None = None, **options: Any) -> Iterator[str]:
     """Run the reference API for the duration of a `with` block and yield its base URL.
 
     Options are `ApiServer`'s. Control faults at runtime through the `/_control/faults`

@@ -358,9 +358,7 @@ class _WindowFetch:
         for attempt in range(attempts):
             wait: float | None = None
             try:
-                resp = self.session.get(
-                    page.url, params=page.params, auth=self.auth, timeout=cfg.timeout
-                )
+                resp = self.session.get(page.url, params=page.params, auth=self.auth, timeout=cfg.timeout)
             except requests.Timeout as exc:
                 last = f"timeout ({type(exc).__name__})"
             except (
@@ -388,9 +386,7 @@ class _WindowFetch:
                         )
                 else:
                     body = " ".join(resp.text[:200].split())
-                    raise self.error(
-                        f"{where}: HTTP {status} (not retryable): {body}; nothing written"
-                    )
+                    raise self.error(f"{where}: HTTP {status} (not retryable): {body}; nothing written")
             if attempt + 1 == attempts:
                 break
             delay = wait if wait is not None else _backoff(cfg, attempt)
@@ -404,8 +400,7 @@ class _WindowFetch:
             )
             time.sleep(delay)
         raise self.error(
-            f"{where}: giving up after {attempts} attempts, last: {last};"
-            " nothing written for this window"
+            f"{where}: giving up after {attempts} attempts, last: {last}; nothing written for this window"
         )
 
     def _auth_error(self, status: int, where: str) -> HttpSourceError:
@@ -631,9 +626,7 @@ def _frame(
     """
     columns = feed.column_names
     extras = [_canonical_json(rest) if rest else None for _, rest in rows]
-    data: dict[str, Any] = {
-        c: pandas.Series([values[c] for values, _ in rows], dtype="str") for c in columns
-    }
+    data: dict[str, Any] = {c: pandas.Series([values[c] for values, _ in rows], dtype="str") for c in columns}
     data["_row"] = pandas.Series(range(1, len(rows) + 1), dtype="int64")
     data["_extra"] = pandas.Series(extras, dtype="str")
     data["_source"] = pandas.Series([source] * len(rows), dtype="str")
@@ -647,3 +640,45 @@ def _frame(
     for line in canonical:
         digest.update(b"\n" + line.encode())
     return frame, digest.hexdigest()
+
+
+def month_windows(date_from: date | str, date_to: date | str) -> list[tuple[date, date]]:
+    """Split [date_from, date_to) into calendar-month windows (the partition grain).
+
+    The first and last windows are clipped to the range, so a range that does not start on
+    the first of a month still maps each record to exactly one window.
+    """
+    start, end = _as_date(date_from), _as_date(date_to)
+    out: list[tuple[date, date]] = []
+    cursor = start
+    while cursor < end:
+        month_end = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
+        out.append((cursor, min(month_end, end)))
+        cursor = month_end
+    return out
+
+
+def fetch_windows(
+    config: HttpFeedConfig,
+    feed: str,
+    date_from: date | str,
+    date_to: date | str,
+    session: requests.Session | None = None,
+) -> list[Batch]:
+    """Fetch a date range month by month over one session: one `Batch` per month.
+
+    All or nothing across the range too: if any month fails, HttpSourceError propagates and
+    no batch is returned, so a caller that loads after fetching writes nothing. Monthly
+    windows keep each request set small and give each month its own `source`, which lets a
+    later refetch of one month replace exactly that month.
+    """
+    own_session = session is None
+    http = session if session is not None else requests.Session()
+    try:
+        return [
+            fetch_window(config, feed, start, end, session=http)
+            for start, end in month_windows(date_from, date_to)
+        ]
+    finally:
+        if own_session:
+            http.close()

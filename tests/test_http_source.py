@@ -30,7 +30,9 @@ from ingestion.http_source import (
     _retry_after_seconds,
     _text,
     fetch_window,
+    fetch_windows,
     load_http_config,
+    month_windows,
     safe_url,
 )
 from ingestion.loader import load_feed
@@ -166,9 +168,7 @@ def test_field_map_renames_source_fields_and_keeps_the_rest(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
-    records = [
-        {**r, "专利权人": "武汉大学", "ipc_all": ["H01L 21/02", "G06F 17/30"]} for r in GRANTS
-    ]
+    records = [{**r, "专利权人": "武汉大学", "ipc_all": ["H01L 21/02", "G06F 17/30"]} for r in GRANTS]
     rename = {"grants": {"application_number": "appNo", "grant_date": "pubDate"}}
     with ApiServer({"grants": records}, token=TOKEN, rename=rename) as server:
         cfg = config(
@@ -370,9 +370,7 @@ def test_rejected_token_names_the_variable_and_never_leaks(
     assert TOKEN not in everything
 
 
-def test_token_never_logged_while_retrying(
-    api: ApiServer, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_token_never_logged_while_retrying(api: ApiServer, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     api.add_fault(Fault("status", status=503, times=2))
     api.add_fault(Fault("reset", times=1))
@@ -574,3 +572,37 @@ def test_a_fetched_window_loads_and_reloads_idempotently(api: ApiServer) -> None
         "select (select count(*) from raw.grants) + (select count(*) from raw.grants_quarantine)"
     ).fetchone()
     assert counted == (len(batch.frame),)
+
+
+def test_month_windows_cover_the_range_once() -> None:
+    assert month_windows("2020-11-15", "2021-02-10") == [
+        (date(2020, 11, 15), date(2020, 12, 1)),
+        (date(2020, 12, 1), date(2021, 1, 1)),
+        (date(2021, 1, 1), date(2021, 2, 1)),
+        (date(2021, 2, 1), date(2021, 2, 10)),
+    ]
+    assert month_windows("2021-01-01", "2021-01-01") == []
+
+
+def test_fetch_windows_splits_by_month_over_one_connection(api: ApiServer) -> None:
+    batches = fetch_windows(config(api, "cursor"), "grants", "2020-12-01", "2021-03-01")
+    assert [b.source.split("?")[1] for b in batches] == [
+        "date_from=2020-12-01&date_to=2021-01-01",
+        "date_from=2021-01-01&date_to=2021-02-01",
+        "date_from=2021-02-01&date_to=2021-03-01",
+    ]
+    got = [n for b in batches for n in keys(b)]
+    assert sorted(got) == sorted(r["application_number"] for r in GRANTS)
+    assert api.connections == 1
+
+
+def test_fetch_windows_returns_nothing_when_one_month_fails(api: ApiServer) -> None:
+    # December and January succeed, February keeps failing: no partial list comes back.
+    api.add_fault(Fault("status", status=503, times=None, after=2))
+    result: list[Batch] | None = None
+    with pytest.raises(HttpSourceError, match="date_from=2021-02-01"):
+        result = fetch_windows(
+            config(api, page_size=500, max_retries=1), "grants", "2020-12-01", "2021-03-01"
+        )
+    assert result is None
+    assert [e["outcome"] for e in api.requests] == ["ok", "ok", "status", "status"]
