@@ -7,7 +7,6 @@ reported in the metadata and do not block. Each layer is validated in one GX ses
 context, one engine) because GX's start-up, not the queries, dominates on small tables.
 """
 
-
 from collections.abc import Iterator
 
 from dagster import (
@@ -47,14 +46,10 @@ def _gate(
 
     selected = {key.name for key in context.selected_asset_check_keys}
     wanted = [s for s in suites if check_name(s) in selected]
-    results = validate(
-        warehouse.database_path, wanted, data_docs_dir=warehouse.root / "data_docs"
-    )
+    results = validate(warehouse.database_path, wanted, data_docs_dir=warehouse.root / "data_docs")
     for result in results:
         summary = summarise([result])
-        metadata: dict = {
-            k: v for k, v in summary.items() if v is not None and k != "failures_md"
-        }
+        metadata: dict = {k: v for k, v in summary.items() if v is not None and k != "failures_md"}
         metadata["failures"] = MetadataValue.md(summary["failures_md"])
         if result.data_docs_path is not None:
             metadata["data_docs"] = MetadataValue.url(result.data_docs_path.as_uri())
@@ -73,17 +68,13 @@ def _gate(
         )
 
 
-@multi_asset_check(
-    specs=[_spec(s) for s in RAW_SUITES], name="gx_raw_gate", can_subset=True
-)
+@multi_asset_check(specs=[_spec(s) for s in RAW_SUITES], name="gx_raw_gate", can_subset=True)
 def gx_raw_gate(context: AssetCheckExecutionContext, warehouse: WarehouseResource):
     """The raw feeds against their contract before anything reads them."""
     yield from _gate(context, warehouse, RAW_SUITES)
 
 
-@multi_asset_check(
-    specs=[_spec(s) for s in CORE_SUITES], name="gx_core_gate", can_subset=True
-)
+@multi_asset_check(specs=[_spec(s) for s in CORE_SUITES], name="gx_core_gate", can_subset=True)
 def gx_core_gate(context: AssetCheckExecutionContext, warehouse: WarehouseResource):
     """The star schema before the marts are computed from it."""
     yield from _gate(context, warehouse, CORE_SUITES)

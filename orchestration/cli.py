@@ -25,9 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     show.add_argument("--level", choices=["province", "prefecture", "county"])
     show.add_argument("--warehouse-dir")
     args = parser.parse_args(argv)
-    warehouse_dir = Path(
-        args.warehouse_dir or os.environ.get("IPIND_WAREHOUSE_DIR") or "warehouse"
-    ).resolve()
+    warehouse_dir = Path(args.warehouse_dir or os.environ.get("IPIND_WAREHOUSE_DIR") or "warehouse").resolve()
     if args.command == "show":
         from orchestration.report_cli import show_indicators
 

@@ -55,12 +55,11 @@ def build_run_config(options: dict[str, Any]) -> dict[str, Any]:
             continue
         resource = RESOURCE_OF_KEY.get(key)
         if resource is None:
-            raise ConfigError(
-                f"unknown setting {key!r}; known: {', '.join(sorted(RESOURCE_OF_KEY))}"
-            )
+            raise ConfigError(f"unknown setting {key!r}; known: {', '.join(sorted(RESOURCE_OF_KEY))}")
         name = {"landing": "landing_dir", "source": "kind"}.get(key, key)
-        model = {"settings": IndicatorSettings, "source": SourceResource,
-                 "warehouse": WarehouseResource}[resource]
+        model = {"settings": IndicatorSettings, "source": SourceResource, "warehouse": WarehouseResource}[
+            resource
+        ]
         resources.setdefault(resource, {})[name] = _coerce(model, name, value)
     return {"resources": {name: {"config": cfg} for name, cfg in resources.items()}}
 

@@ -14,6 +14,8 @@ from orchestration.assets.serving import serving_duckdb
 from orchestration.checks import gx_core_gate, gx_raw_gate
 from orchestration.dbt_project import ipind_dbt_project
 from orchestration.resources import IndicatorSettings, SourceResource, WarehouseResource
+from orchestration.schedules import daily_refresh
+from orchestration.sensors import landing_files_sensor
 
 # One DuckDB file, one writer: every step runs in one process, one after another.
 ipind_all = define_asset_job(
@@ -27,6 +29,8 @@ defs = Definitions(
     assets=[ingest, dbt_core, dbt_marts, serving_duckdb],
     asset_checks=[gx_raw_gate, gx_core_gate],
     jobs=[ipind_all],
+    schedules=[daily_refresh],
+    sensors=[landing_files_sensor],
     resources={
         "dbt": DbtCliResource(
             project_dir=ipind_dbt_project,

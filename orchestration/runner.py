@@ -17,8 +17,15 @@ def ensure_manifest() -> None:
         return
     dbt = Path(sys.executable).with_name("dbt")
     subprocess.run(
-        [str(dbt), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR)],
+        [
+            str(dbt),
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
         check=True,
     )
 
@@ -37,9 +44,7 @@ def run_pipeline(warehouse_dir: Path, run_config: dict[str, Any]) -> int:
 
     job = defs.resolve_job_def("ipind_all")
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            run_config=run_config, instance=instance, raise_on_error=False
-        )
+        result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
     failed_checks = [
         evaluation
         for evaluation in result.get_asset_check_evaluations()
@@ -57,8 +62,10 @@ def run_pipeline(warehouse_dir: Path, run_config: dict[str, Any]) -> int:
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure:
-                print(f"ipind: step {event.step_key} failed: {event.event_specific_data.error.message.strip()}",
-                      file=sys.stderr)
+                print(
+                    f"ipind: step {event.step_key} failed: {event.event_specific_data.error.message.strip()}",
+                    file=sys.stderr,
+                )
         return 1
     print_summary(warehouse_dir / "serving.duckdb", run_id=result.run_id)
     return 0

@@ -1,6 +1,5 @@
 """dbt models as Dagster assets, split so a blocking check can sit between core and marts."""
 
-
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -59,8 +58,12 @@ def _with_row_counts(
         con.close()
 
 
-def _run(context: AssetExecutionContext, dbt: DbtCliResource, settings: IndicatorSettings,
-         warehouse: WarehouseResource) -> Iterator[Any]:
+def _run(
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    settings: IndicatorSettings,
+    warehouse: WarehouseResource,
+) -> Iterator[Any]:
     invocation = dbt.cli(dbt_build_args(settings), context=context, raise_on_error=False)
     events = list(invocation.stream())
     yield from _with_row_counts(context, events, warehouse)
@@ -76,8 +79,12 @@ def _run(context: AssetExecutionContext, dbt: DbtCliResource, settings: Indicato
     dagster_dbt_translator=IpindTranslator(),
     pool="duckdb_writer",
 )
-def dbt_core(context: AssetExecutionContext, dbt: DbtCliResource, settings: IndicatorSettings,
-             warehouse: WarehouseResource):
+def dbt_core(
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    settings: IndicatorSettings,
+    warehouse: WarehouseResource,
+):
     """Staging views and the core star schema."""
     yield from _run(context, dbt, settings, warehouse)
 
@@ -90,7 +97,11 @@ def dbt_core(context: AssetExecutionContext, dbt: DbtCliResource, settings: Indi
     dagster_dbt_translator=IpindTranslator(),
     pool="duckdb_writer",
 )
-def dbt_marts(context: AssetExecutionContext, dbt: DbtCliResource, settings: IndicatorSettings,
-              warehouse: WarehouseResource):
+def dbt_marts(
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    settings: IndicatorSettings,
+    warehouse: WarehouseResource,
+):
     """The indicator marts, built only after the core gate passes."""
     yield from _run(context, dbt, settings, warehouse)

@@ -1,10 +1,16 @@
 """The raw layer: one step loads the five feeds and the reference data from the chosen source."""
 
-
 import json
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    multi_asset,
+)
 
 from ingestion.pipeline import IngestReport, ingest_files, ingest_http, ingest_synthetic
 from ingestion.schema import FEEDS, REFERENCE
@@ -24,14 +30,23 @@ _FEED_DESCRIPTIONS = {
 
 def _specs() -> list[AssetSpec]:
     specs = [
-        AssetSpec(key, description=_FEED_DESCRIPTIONS[feed], group_name="ingestion",
-                  kinds={"duckdb", "python"}, owners=["team:data-engineering"])
+        AssetSpec(
+            key,
+            description=_FEED_DESCRIPTIONS[feed],
+            group_name="ingestion",
+            kinds={"duckdb", "python"},
+            owners=["team:data-engineering"],
+        )
         for feed, key in FEED_KEYS.items()
     ]
     specs += [
-        AssetSpec(key, description=f"Reference data `{name}` (user file or built-in default).",
-                  group_name="ingestion", kinds={"duckdb", "python"},
-                  owners=["team:data-engineering"])
+        AssetSpec(
+            key,
+            description=f"Reference data `{name}` (user file or built-in default).",
+            group_name="ingestion",
+            kinds={"duckdb", "python"},
+            owners=["team:data-engineering"],
+        )
         for name, key in REFERENCE_KEYS.items()
     ]
     return specs

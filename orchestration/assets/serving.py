@@ -1,6 +1,5 @@
 """The serving database BI tools read, published only after every blocking check passed."""
 
-
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from ingestion.publish import publish
