@@ -68,9 +68,7 @@ def _is_duckdb(dialect: Any) -> bool:
 
 
 def _duckdb_regex(original: Callable[..., Any]) -> Callable[..., Any]:
-    def get_dialect_regex_expression(
-        column: Any, regex: str, dialect: Any, positive: bool = True
-    ) -> Any:
+    def get_dialect_regex_expression(column: Any, regex: str, dialect: Any, positive: bool = True) -> Any:
         if _is_duckdb(dialect):
             expr = sa.func.regexp_matches(column, sa.literal(regex))
             return expr if positive else sa.not_(expr)

@@ -5,10 +5,11 @@ turns `summarise(results)` into check metadata.
 
 How a validation runs
 - `gx_duckdb.apply()` adapts GX to DuckDB once per process.
-- The table catalog is read first with a short-lived DuckDB connection, so suites are built
-  against the columns that exist; a missing table yields a skipped, successful result.
-- One ephemeral GX context and one SQL datasource (`duckdb:///<file>`, opened read-only
-  unless this process already holds a read-write connection to the file) per call. Every
+- The table catalog is read first, so suites are built against the columns that exist; a
+  missing table yields a skipped, successful result.
+- One ephemeral GX context and one SQL datasource (`duckdb:///<file>`, read-only by default)
+  per call. The process must not hold another connection to the file (DuckDB refuses a
+  second configuration and duckdb-engine always sets its own): `WarehouseInUseError`. Every
   suite validates a *query asset* `select * from <table> [where <partition_filter>]` with a
   whole-table batch definition: GX's table-asset partitioners only split by date parts,
   whereas a query asset takes any where clause (a window on the feed's date column, or
@@ -32,7 +33,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-import duckdb
 import great_expectations as gx
 from great_expectations.data_context.types.base import (
     DataContextConfig,
@@ -51,6 +51,7 @@ from expectations.suites import (
 )
 
 DOCS_SITE = "ipind"
+DATASOURCE = "ipind_duckdb"
 RESULT_FORMAT: dict[str, Any] = {
     "result_format": "SUMMARY",
     "partial_unexpected_count": SAMPLE_SIZE,
@@ -97,6 +98,8 @@ class SuiteResult:
     row_count: int | None = None
     """Rows in the validated batch: pass it back as `GateSettings.previous_row_counts`."""
     partition_filter: str | None = None
+    checks: list[str] = field(default_factory=list)
+    """Ids of the checks evaluated."""
     skipped_checks: list[str] = field(default_factory=list)
     """Checks not built because a column or companion table is missing."""
     skipped_reason: str | None = None
@@ -155,53 +158,57 @@ def validate(
     if not db_path.exists():
         raise FileNotFoundError(db_path)
     gx_duckdb.apply()
-    read_only = settings.read_only and _can_open_read_only(db_path)
-    catalog = _catalog(db_path, read_only)
     context = _context(data_docs_dir)
-    datasource = context.data_sources.add_sql(
-        name="ipind_duckdb",
-        connection_string=f"duckdb:///{db_path}",
-        kwargs={"connect_args": {"read_only": read_only}},
-    )
+    datasource = _open_datasource(context, db_path, settings.read_only)
     results: list[SuiteResult] = []
     try:
+        catalog = _catalog(datasource)
         for name in suite_names:
-            where = (
-                partition_filter.get(name)
-                if isinstance(partition_filter, Mapping)
-                else partition_filter
-            )
-            results.append(
-                _validate_one(context, datasource, name, catalog, where, settings, data_docs_dir)
-            )
+            where = partition_filter.get(name) if isinstance(partition_filter, Mapping) else partition_filter
+            results.append(_validate_one(context, datasource, name, catalog, where, settings, data_docs_dir))
     finally:
         gx_duckdb.dispose(datasource)
         with contextlib.suppress(Exception):
-            context.data_sources.delete("ipind_duckdb")
+            context.data_sources.delete(DATASOURCE)
     return results
 
 
-def _can_open_read_only(db_path: Path) -> bool:
+class WarehouseInUseError(RuntimeError):
+    """This process holds an open connection to the DuckDB file: close it before validating."""
+
+
+def _open_datasource(context: Any, db_path: Path, read_only: bool) -> Any:
     try:
-        duckdb.connect(str(db_path), read_only=True).close()
-    except duckdb.ConnectionException as exc:
-        # This process already holds a read-write connection: DuckDB refuses a second one
-        # with another configuration, but shares the open database with a read-write one.
-        if "different configuration" in str(exc):
-            return False
+        return context.data_sources.add_sql(
+            name=DATASOURCE,
+            connection_string=f"duckdb:///{db_path}",
+            kwargs={"connect_args": {"read_only": read_only}},
+        )
+    except Exception as exc:
+        if "different configuration" in _chain(exc):
+            # DuckDB shares an open database only between connections of one configuration,
+            # and duckdb-engine always sets its own (a user agent): GX cannot join it.
+            raise WarehouseInUseError(
+                f"{db_path} is open in this process; close that connection before validating"
+            ) from exc
         raise
-    return True
 
 
-def _catalog(db_path: Path, read_only: bool) -> dict[str, frozenset[str]]:
-    con = duckdb.connect(str(db_path), read_only=read_only)
-    try:
-        rows = con.execute(
+def _chain(exc: BaseException | None) -> str:
+    parts = []
+    while exc is not None:
+        parts.append(str(exc))
+        exc = exc.__cause__ or exc.__context__
+    return " | ".join(parts)
+
+
+def _catalog(datasource: Any) -> dict[str, frozenset[str]]:
+    """`schema.table` -> columns, through the datasource's own engine (same configuration)."""
+    with datasource.get_engine().connect() as con:
+        rows = con.exec_driver_sql(
             "select table_schema || '.' || table_name, column_name"
             " from information_schema.columns where table_catalog = current_database()"
         ).fetchall()
-    finally:
-        con.close()
     tables: dict[str, set[str]] = {}
     for table, column in rows:
         tables.setdefault(table, set()).add(column)
@@ -311,6 +318,7 @@ def _validate_one(
         data_docs_path=_docs_path(context, identifier) if data_docs_dir is not None else None,
         row_count=row_count,
         partition_filter=where,
+        checks=[c.id for c in built.checks],
         skipped_checks=built.skipped,
     )
 
@@ -331,9 +339,7 @@ def _failure(result: Any) -> Failure:
         column = f"{kwargs['column_A']},{kwargs['column_B']}"
     else:
         column = None
-    samples = list(
-        res.get("partial_unexpected_list") or (res.get("details") or {}).get("sample_rows") or []
-    )
+    samples = list(res.get("partial_unexpected_list") or (res.get("details") or {}).get("sample_rows") or [])
     unexpected = res.get("unexpected_count")
     if unexpected is None and config.type.endswith("rows"):
         unexpected = res.get("observed_value")
@@ -408,7 +414,5 @@ def summarise(results: Sequence[SuiteResult]) -> dict[str, Any]:
                 out[f"{key}.sample"] = ", ".join(str(s) for s in f.sample)
             if f.exception:
                 out[f"{key}.exception"] = f.exception
-    out["failures_md"] = (
-        "\n".join(f"- {r.suite}: {f.line()}" for r in results for f in r.failures) or "none"
-    )
+    out["failures_md"] = "\n".join(f"- {r.suite}: {f.line()}" for r in results for f in r.failures) or "none"
     return out

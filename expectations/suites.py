@@ -96,8 +96,7 @@ class GateSettings:
     severity_overrides: Mapping[str, Severity] = field(default_factory=dict)
     """Check id (e.g. `raw.grants:application_number.unique`) -> severity."""
     read_only: bool = True
-    """Open the DuckDB file read-only (falls back to read-write only when this process already
-    holds a read-write connection to it)."""
+    """Open the DuckDB file read-only (another process may read it at the same time)."""
 
     def upper_date(self) -> date:
         if self.max_date is not None:
@@ -135,9 +134,7 @@ class BuiltSuite:
     """Check ids not built because a column or a companion table is missing."""
 
     def expectation_suite(self) -> gx.ExpectationSuite:
-        return gx.ExpectationSuite(
-            name=self.name, expectations=[c.expectation for c in self.checks]
-        )
+        return gx.ExpectationSuite(name=self.name, expectations=[c.expectation for c in self.checks])
 
 
 class ExpectQueryToReturnNoRows(UnexpectedRowsExpectation):
@@ -200,9 +197,7 @@ class _Builder:
         **kwargs: Any,
     ) -> None:
         check_id = f"{self.name}:{rule}"
-        if any(c not in self.info.columns for c in columns) or any(
-            t not in self.info.tables for t in tables
-        ):
+        if any(c not in self.info.columns for c in columns) or any(t not in self.info.tables for t in tables):
             self.skipped.append(check_id)
             return
         sev = self.settings.severity_overrides.get(check_id, severity)
@@ -286,9 +281,7 @@ class _Builder:
             strict_min=True,
         )
 
-    def ordered(
-        self, later: str, earlier: str, *, strict: bool = False, severity: Severity = ERROR
-    ) -> None:
+    def ordered(self, later: str, earlier: str, *, strict: bool = False, severity: Severity = ERROR) -> None:
         op = "after" if strict else "not_before"
         self.add(
             f"{later}.{op}.{earlier}",
