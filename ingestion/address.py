@@ -7,7 +7,9 @@ misspelt county silently becomes a wrong county. quhua (MCA / national gazetteer
 current, reports a confidence, and refuses to guess: an address that only names a
 prefecture (e.g. a 高新区 inside 武汉市) resolves to the prefecture, an ambiguous or
 unknown one to nothing. That is exactly the contract's rule "attributed to the finest level
-it does resolve to, never guessed".
+it does resolve to, never guessed". One quhua feature is switched off here: its pinyin
+re-spelling of unresolvable text is a guess (it reads 美国加利福尼亚州 as 嘉黎县, Tibet), so
+such results count as unresolved; its whitelisted look-alike typo fixes (深玔 -> 深圳) stay.
 
 quhua installs its resolver as an oddly named top-level module, `engine`, that loads about
 5 MB of JSON on import (~0.5 s). It is imported lazily, in `_engine()` only, so importing
