@@ -25,8 +25,7 @@ from ingestion.schema import FEEDS, raw_table_ddl
 
 ROOT = Path(__file__).resolve().parents[1]
 GRANTS = [
-    {"application_number": f"A{i:02d}", "grant_date": f"2021-0{1 + i % 3}-{1 + i:02d}"}
-    for i in range(24)
+    {"application_number": f"A{i:02d}", "grant_date": f"2021-0{1 + i % 3}-{1 + i:02d}"} for i in range(24)
 ] + [{"application_number": "UNDATED", "grant_date": None}]
 
 
@@ -78,9 +77,7 @@ def test_offset_cursor_and_next_walk_the_same_records(api: ApiServer) -> None:
 
     walked, cursor = [], None
     while True:
-        body = get(
-            f"{api.url}/cursor/grants", page_size=4, **({"cursor": cursor} if cursor else {})
-        )
+        body = get(f"{api.url}/cursor/grants", page_size=4, **({"cursor": cursor} if cursor else {}))
         walked += [r["application_number"] for r in body.json()["data"]]
         cursor = body.json()["next_cursor"]
         if cursor is None:
