@@ -196,7 +196,13 @@ def _kind(duck_type: str | None) -> str:
         return "timestamp"
     if t == "BOOLEAN":
         return "bool"
-    if t in {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"} or t.startswith("U"):
+    if t in {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"} or t in {
+        "UTINYINT",
+        "USMALLINT",
+        "UINTEGER",
+        "UBIGINT",
+        "UHUGEINT",
+    }:
         return "int"
     if t in {"FLOAT", "DOUBLE", "REAL"} or t.startswith("DECIMAL"):
         return "float"
@@ -272,10 +278,7 @@ def _appno_parts_sql(x: str) -> str:
 
 def _appno_from_parts(p: str) -> str:
     """Normalised `202110123456.7` form, NULL if malformed or the check character is wrong."""
-    return (
-        f"(case when {p}.b <> '' and {_check_char_sql(p + '.b')} = {p}.c"
-        f" then {p}.b || '.' || {p}.c end)"
-    )
+    return f"(case when {p}.b <> '' and {_check_char_sql(p + '.b')} = {p}.c then {p}.b || '.' || {p}.c end)"
 
 
 def _ipc_sql(x: str) -> str:
@@ -381,9 +384,7 @@ def _plan_column(feed: Feed, col: str, typ: str, required: bool, kind: str) -> _
             trues = ", ".join(_lit(b) for b in BOOL_TRUE)
             falses = ", ".join(_lit(b) for b in BOOL_FALSE)
             low = f"lower({text})"
-            value = (
-                f"(case when {low} in ({trues}) then true when {low} in ({falses}) then false end)"
-            )
+            value = f"(case when {low} in ({trues}) then true when {low} in ({falses}) then false end)"
         checks.append((f"{present} and {v} is null", R_BOOL))
     else:
         value, more = _plan_text(feed, col, text, t, v)
@@ -397,9 +398,7 @@ def _plan_column(feed: Feed, col: str, typ: str, required: bool, kind: str) -> _
     return _Plan(stage=stage, value=value, checks=checks, prep=prep)
 
 
-def _plan_text(
-    feed: Feed, col: str, text: str, t: str, v: str
-) -> tuple[str, list[tuple[str, str]]]:
+def _plan_text(feed: Feed, col: str, text: str, t: str, v: str) -> tuple[str, list[tuple[str, str]]]:
     present = f"{t} is not null"
     if col == "application_number":
         p = _p(col)
@@ -436,9 +435,7 @@ def _plan_text(
             (f"{present} and {v} is null", _enum_reason(col, EVENT_TYPES))
         ]
     if col == "kind":
-        return _map_sql(text, KIND_MAP), [
-            (f"{present} and {v} is null", _enum_reason(col, TRANSFER_KINDS))
-        ]
+        return _map_sql(text, KIND_MAP), [(f"{present} and {v} is null", _enum_reason(col, TRANSFER_KINDS))]
     if col == "license_type":
         return f"coalesce({_map_sql(text, LICENSE_TYPE_MAP)}, {text})", []
     if col == "status":
@@ -487,17 +484,19 @@ def _ensure_address_table(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _resolve_addresses(con: duckdb.DuckDBPyConnection, distinct_sql: str) -> int:
-    """Resolve the addresses `distinct_sql` yields that are not cached yet; returns how many."""
+    """Resolve the addresses `distinct_sql` yields that are not cached yet.
+
+    Returns how many distinct addresses the batch needs (cached or not): 0 means the valid
+    SELECT can skip the join altogether (the usual case for coded synthetic data)."""
     _ensure_address_table(con)
-    todo = [
-        r[0]
-        for r in con.execute(
-            f"select address from ({distinct_sql}) where address is not null"
-            f" except select address from {ADDRESS_TABLE}"
-        ).fetchall()
-    ]
+    rows = con.execute(
+        f"select d.address, c.address is not null from (select distinct address"
+        f" from ({distinct_sql}) where address is not null) d"
+        f" left join {ADDRESS_TABLE} c on c.address = d.address"
+    ).fetchall()
+    todo = [address for address, cached in rows if not cached]
     if not todo:
-        return 0
+        return len(rows)
     resolved = resolve_many(todo)
     frame = pd.DataFrame(
         {
@@ -517,7 +516,7 @@ def _resolve_addresses(con: duckdb.DuckDBPyConnection, distinct_sql: str) -> int
         )
     finally:
         con.unregister(name)
-    return len(todo)
+    return len(rows)
 
 
 # ----------------------------------------------------------------------------- normalise
@@ -527,17 +526,17 @@ def _landed_types(con: duckdb.DuckDBPyConnection, landed: str) -> dict[str, str]
     return {row[0]: row[1] for row in con.execute(f"describe {landed}").fetchall()}
 
 
-_DOMESTIC = ("CN", "HK", "MO", "TW")
+# Holder countries whose addresses quhua can place (HK/MO/TW at province level); others are
+# not resolved at all, so a foreign address can never land in a Chinese county.
+_RESOLVABLE_COUNTRIES = ("CN", "HK", "MO", "TW")
 
 
 def _needs_address(role: str, country_col: Callable[[str], str | None], alias: str = "") -> str:
-    """Condition under which a role's region comes from its address (domestic holders only)."""
-    cond = (
-        f"{_v(role + '_region_code', alias)} is null and {_v(role + '_address', alias)} is not null"
-    )
+    """Condition under which a role's region comes from its address (CN/HK/MO/TW holders)."""
+    cond = f"{_v(role + '_region_code', alias)} is null and {_v(role + '_address', alias)} is not null"
     country = country_col(role)
     if country:
-        cond += f" and {_v(country, alias)} in ({', '.join(_lit(c) for c in _DOMESTIC)})"
+        cond += f" and {_v(country, alias)} in ({', '.join(_lit(c) for c in _RESOLVABLE_COUNTRIES)})"
     return cond
 
 
@@ -550,8 +549,7 @@ def normalise(con: duckdb.DuckDBPyConnection, feed: str, landed: str) -> tuple[s
     spec = FEEDS[feed]
     types = _landed_types(con, landed)
     plans = {
-        c.name: _plan_column(spec, c.name, c.type, c.required, _kind(types.get(c.name)))
-        for c in spec.columns
+        c.name: _plan_column(spec, c.name, c.type, c.required, _kind(types.get(c.name))) for c in spec.columns
     }
     lineage = {
         "_extra": "_extra" if "_extra" in types else "null::varchar",
@@ -599,12 +597,11 @@ def normalise(con: duckdb.DuckDBPyConnection, feed: str, landed: str) -> tuple[s
     joined: list[str] = []
     if resolvable:
         distinct = " union ".join(
-            f"select {_v(r + '_address')} as address from __c"
-            f" where {_needs_address(r, country_col)}"
+            f"select {_v(r + '_address')} as address from __c where {_needs_address(r, country_col)}"
             for r in resolvable
         )
-        _resolve_addresses(con, f"{base} {distinct}")
-        joined = resolvable  # the cache may hold them from an earlier batch too
+        if _resolve_addresses(con, f"{base} {distinct}"):
+            joined = resolvable
 
     out_cols: list[str] = []
     joins: list[str] = []
@@ -625,22 +622,19 @@ def normalise(con: duckdb.DuckDBPyConnection, feed: str, landed: str) -> tuple[s
             out_cols += [
                 f"case when {code} is not null then 'code' when {r}.region_code is not null"
                 f" then 'address' else 'none' end as {_q(role + '_region_match')}",
-                f"case when {code} is null then {r}.level end"
-                f" as {_q(role + '_region_match_level')}",
+                f"case when {code} is null then {r}.level end as {_q(role + '_region_match_level')}",
                 f"case when {code} is null and {r}.region_code is not null then {r}.confidence end"
                 f" as {_q(role + '_region_confidence')}",
             ]
         else:
             out_cols += [
-                f"case when {code} is not null then 'code' else 'none' end"
-                f" as {_q(role + '_region_match')}",
+                f"case when {code} is not null then 'code' else 'none' end as {_q(role + '_region_match')}",
                 f"null::varchar as {_q(role + '_region_match_level')}",
                 f"null::double as {_q(role + '_region_confidence')}",
             ]
     out_cols += ["__c.__extra as _extra", "__c.__source as _source", "__c.__row as _row"]
     select_valid = (
-        f"{base} select {', '.join(out_cols)} from __c{''.join(joins)}"
-        " where __c.__fail_field is null"
+        f"{base} select {', '.join(out_cols)} from __c{''.join(joins)} where __c.__fail_field is null"
     )
 
     record_parts = [f"{_q(c)} := {_q(c)}" for c in spec.column_names if c in types]
