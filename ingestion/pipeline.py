@@ -34,9 +34,7 @@ def ingest_synthetic(con: duckdb.DuckDBPyConnection, scale: float, seed: int) ->
     from ingestion import reference, synthetic
 
     relations = synthetic.generate(con, scale=scale, seed=seed)
-    batch = hashlib.sha256(
-        f"synthetic:{SYNTHETIC_GENERATOR_VERSION}:{seed}:{scale}".encode()
-    ).hexdigest()
+    batch = hashlib.sha256(f"synthetic:{SYNTHETIC_GENERATOR_VERSION}:{seed}:{scale}".encode()).hexdigest()
     report = IngestReport()
     for feed in FEEDS:
         report.feeds[feed] = load_feed(
@@ -86,17 +84,16 @@ def ingest_files(con: duckdb.DuckDBPyConnection, landing_dir: Path, max_file_byt
     return report
 
 
-def ingest_http(
-    con: duckdb.DuckDBPyConnection, config: dict, date_from: str, date_to: str
-) -> IngestReport:
-    """Fetch every configured feed window by window; a failed window raises before writing."""
+def ingest_http(con: duckdb.DuckDBPyConnection, config: dict, date_from: str, date_to: str) -> IngestReport:
+    """Fetch every configured feed one calendar month at a time; any failed window raises
+    before anything is written, so a run never leaves a partial window behind."""
     from ingestion import reference
-    from ingestion.http_source import fetch_window, load_http_config
+    from ingestion.http_source import fetch_windows, load_http_config
 
     configs = load_http_config(config)
     report = IngestReport()
     ensure_raw_tables(con)
-    fetched = {feed: [fetch_window(cfg, feed, date_from, date_to)] for feed, cfg in configs.items()}
+    fetched = {feed: fetch_windows(cfg, feed, date_from, date_to) for feed, cfg in configs.items()}
     for feed, batches in fetched.items():
         report.feeds[feed] = _load_batches(con, feed, batches)
     regions = reference.builtin_regions()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,11 +31,19 @@ def ensure_manifest() -> None:
     )
 
 
+def install_instance_settings(dagster_home: Path) -> None:
+    """Give a new instance the repo's dagster.yaml (one DuckDB writer at a time)."""
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    target = dagster_home / "dagster.yaml"
+    if not target.exists():
+        shutil.copyfile(Path(__file__).resolve().parent.parent / "dagster.yaml", target)
+
+
 def run_pipeline(warehouse_dir: Path, run_config: dict[str, Any]) -> int:
     warehouse_dir.mkdir(parents=True, exist_ok=True)
     os.environ["IPIND_WAREHOUSE_DIR"] = str(warehouse_dir)
     os.environ.setdefault("DAGSTER_HOME", str(warehouse_dir / ".dagster_home"))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    install_instance_settings(Path(os.environ["DAGSTER_HOME"]))
     ensure_manifest()
 
     from dagster import DagsterInstance
