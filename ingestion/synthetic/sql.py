@@ -20,45 +20,220 @@ from ingestion.synthetic.params import (
     STREETS,
 )
 
-ENT_W1 = ("华", "中", "鑫", "盛", "新", "瑞", "恒", "博", "凯", "远",
-          "宏", "天", "创", "智", "泰", "安", "达", "兴", "联", "汇")
+ENT_W1 = (
+    "华",
+    "中",
+    "鑫",
+    "盛",
+    "新",
+    "瑞",
+    "恒",
+    "博",
+    "凯",
+    "远",
+    "宏",
+    "天",
+    "创",
+    "智",
+    "泰",
+    "安",
+    "达",
+    "兴",
+    "联",
+    "汇",
+)
 ENT_W2 = ("光", "科", "源", "通", "信", "德", "力", "辰", "宇", "晟")
-ENT_IND = ("科技", "电子", "机械", "新材料", "生物科技", "信息技术", "能源", "环保科技",
-           "汽车零部件", "光电")
+ENT_IND = ("科技", "电子", "机械", "新材料", "生物科技", "信息技术", "能源", "环保科技", "汽车零部件", "光电")
 UNIVERSITIES = ("大学", "理工大学", "科技大学", "师范大学", "工程学院", "职业技术学院")
 INSTITUTES = ("材料研究所", "农业科学院", "机械研究院", "信息技术研究所")
 GOVERNMENT = ("农业农村局", "水利局", "生态环境局")
 OTHERS = ("第一人民医院", "中心医院", "中医医院")
-SURNAMES = ("王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡",
-            "郭", "何", "林", "罗", "高", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹")
-GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛",
-         "明", "超", "秀英", "霞", "平", "刚", "桂英", "志强", "建华", "海燕", "晓东", "文博",
-         "子涵", "浩然", "欣怡", "俊杰", "雨桐", "思远", "振华", "立新", "国庆", "红梅", "春生",
-         "建国", "晨曦")
-NOUNS = ("半导体器件", "锂离子电池", "数据处理装置", "图像识别系统", "无线通信终端", "机械臂",
-         "复合材料", "发酵工艺", "污水处理设备", "光伏组件", "电机控制器", "检测装置",
-         "混凝土构件", "轴承", "阀门", "食品加工机", "医用导管", "输送装置", "起重机",
-         "传感器", "显示面板", "储能系统", "催化剂", "中药组合物", "农业播种机", "光纤连接器",
-         "汽车座椅", "空调器", "包装箱", "照明灯具")
+SURNAMES = (
+    "王",
+    "李",
+    "张",
+    "刘",
+    "陈",
+    "杨",
+    "黄",
+    "赵",
+    "吴",
+    "周",
+    "徐",
+    "孙",
+    "马",
+    "朱",
+    "胡",
+    "郭",
+    "何",
+    "林",
+    "罗",
+    "高",
+    "郑",
+    "梁",
+    "谢",
+    "宋",
+    "唐",
+    "许",
+    "韩",
+    "冯",
+    "邓",
+    "曹",
+)
+GIVEN = (
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "志强",
+    "建华",
+    "海燕",
+    "晓东",
+    "文博",
+    "子涵",
+    "浩然",
+    "欣怡",
+    "俊杰",
+    "雨桐",
+    "思远",
+    "振华",
+    "立新",
+    "国庆",
+    "红梅",
+    "春生",
+    "建国",
+    "晨曦",
+)
+NOUNS = (
+    "半导体器件",
+    "锂离子电池",
+    "数据处理装置",
+    "图像识别系统",
+    "无线通信终端",
+    "机械臂",
+    "复合材料",
+    "发酵工艺",
+    "污水处理设备",
+    "光伏组件",
+    "电机控制器",
+    "检测装置",
+    "混凝土构件",
+    "轴承",
+    "阀门",
+    "食品加工机",
+    "医用导管",
+    "输送装置",
+    "起重机",
+    "传感器",
+    "显示面板",
+    "储能系统",
+    "催化剂",
+    "中药组合物",
+    "农业播种机",
+    "光纤连接器",
+    "汽车座椅",
+    "空调器",
+    "包装箱",
+    "照明灯具",
+)
 SUFFIXES = ("", "及其制备方法", "的控制方法", "及其应用", "的检测方法", "组件")
-DESIGNS = ("手机壳", "台灯", "包装盒", "座椅", "水杯", "电动牙刷", "茶具", "路由器", "音箱",
-           "服装吊牌", "儿童玩具", "智能手表", "餐盘", "门把手", "花瓶")
-BANKS = ("中国工商银行股份有限公司", "中国农业银行股份有限公司", "中国银行股份有限公司",
-         "中国建设银行股份有限公司", "交通银行股份有限公司", "招商银行股份有限公司",
-         "汉口银行股份有限公司", "兴业银行股份有限公司")
+DESIGNS = (
+    "手机壳",
+    "台灯",
+    "包装盒",
+    "座椅",
+    "水杯",
+    "电动牙刷",
+    "茶具",
+    "路由器",
+    "音箱",
+    "服装吊牌",
+    "儿童玩具",
+    "智能手表",
+    "餐盘",
+    "门把手",
+    "花瓶",
+)
+BANKS = (
+    "中国工商银行股份有限公司",
+    "中国农业银行股份有限公司",
+    "中国银行股份有限公司",
+    "中国建设银行股份有限公司",
+    "交通银行股份有限公司",
+    "招商银行股份有限公司",
+    "汉口银行股份有限公司",
+    "兴业银行股份有限公司",
+)
 FOREIGN = (  # (country, cumulative probability, names, address)
-    ("US", 0.35, ("Apex Devices Inc.", "Northfield Semiconductor Corp.", "Bluewater Medical LLC",
-                  "Summit Robotics Inc."), "California, United States"),
-    ("JP", 0.65, ("Sakura Electric Co., Ltd.", "Kanto Precision Industries Ltd.",
-                  "Nippon Optics Corporation", "Fujimi Chemical Co., Ltd."), "Tokyo, Japan"),
-    ("DE", 0.75, ("Rheinland Maschinenbau GmbH", "Bavaria Automotive AG", "Nordlicht Optik GmbH",
-                  "Hansa Chemie AG"), "Munich, Germany"),
-    ("KR", 0.83, ("Hanbit Electronics Co., Ltd.", "Daehan Display Co., Ltd.",
-                  "Seoul Battery Corp.", "Mirae Bio Inc."), "Seoul, Republic of Korea"),
-    ("TW", 0.93, ("台湾晶元科技股份有限公司", "台湾宏达光电股份有限公司", "台湾联发精密股份有限公司",
-                  "台湾永丰化工股份有限公司"), "台湾新竹科学园区"),
-    ("HK", 1.00, ("香港恒通实业有限公司", "香港信达科技有限公司", "香港瑞丰国际有限公司",
-                  "香港汇力电子有限公司"), "香港九龙观塘道"),
+    (
+        "US",
+        0.35,
+        (
+            "Apex Devices Inc.",
+            "Northfield Semiconductor Corp.",
+            "Bluewater Medical LLC",
+            "Summit Robotics Inc.",
+        ),
+        "California, United States",
+    ),
+    (
+        "JP",
+        0.65,
+        (
+            "Sakura Electric Co., Ltd.",
+            "Kanto Precision Industries Ltd.",
+            "Nippon Optics Corporation",
+            "Fujimi Chemical Co., Ltd.",
+        ),
+        "Tokyo, Japan",
+    ),
+    (
+        "DE",
+        0.75,
+        ("Rheinland Maschinenbau GmbH", "Bavaria Automotive AG", "Nordlicht Optik GmbH", "Hansa Chemie AG"),
+        "Munich, Germany",
+    ),
+    (
+        "KR",
+        0.83,
+        ("Hanbit Electronics Co., Ltd.", "Daehan Display Co., Ltd.", "Seoul Battery Corp.", "Mirae Bio Inc."),
+        "Seoul, Republic of Korea",
+    ),
+    (
+        "TW",
+        0.93,
+        (
+            "台湾晶元科技股份有限公司",
+            "台湾宏达光电股份有限公司",
+            "台湾联发精密股份有限公司",
+            "台湾永丰化工股份有限公司",
+        ),
+        "台湾新竹科学园区",
+    ),
+    (
+        "HK",
+        1.00,
+        ("香港恒通实业有限公司", "香港信达科技有限公司", "香港瑞丰国际有限公司", "香港汇力电子有限公司"),
+        "香港九龙观塘道",
+    ),
 )
 PATENTEE_TYPE_CDF = {  # by patent type: enterprise, university, institute, individual, government
     1: (0.70, 0.87, 0.93, 0.98, 0.985),
@@ -133,8 +308,14 @@ def enterprise_k(ua: str) -> str:
 
 
 def region_and_address(
-    county: str, old_code: str, addr_prefix: str, old_addr_prefix: str,
-    u_old: str, u_mode: str, u_street: str, prefix: str,
+    county: str,
+    old_code: str,
+    addr_prefix: str,
+    old_addr_prefix: str,
+    u_old: str,
+    u_mode: str,
+    u_street: str,
+    prefix: str,
 ) -> str:
     """`<prefix>_region_code, <prefix>_address` of a party located in `county`.
 
@@ -169,8 +350,10 @@ def patent_core(src: str) -> str:
     12 digits), application_number, ptype, pname, ent_k and the slot columns prefixed s_.
     Foreign rows (prov 'XX') have null slot columns.
     """
-    inv_lag = ("case when u1 < 0.02 then 0 when u1 < 0.20 then 1 when u1 < 0.55 then 2"
-               " when u1 < 0.82 then 3 when u1 < 0.94 then 4 when u1 < 0.98 then 5 else 6 end")
+    inv_lag = (
+        "case when u1 < 0.02 then 0 when u1 < 0.20 then 1 when u1 < 0.55 then 2"
+        " when u1 < 0.82 then 3 when u1 < 0.94 then 4 when u1 < 0.98 then 5 else 6 end"
+    )
     return f"""
     select c.*, _syn_appno(c.appno) as application_number,
         s.county_code as s_county_code, s.old_code as s_old_code,
@@ -213,21 +396,35 @@ def patent_core(src: str) -> str:
 
 def grants_select(src: str, sei: list[str], source: str) -> str:
     """The grants feed rows for the grant identities in `src` (prov, t, g, i, _row)."""
-    streams = ", ".join(f"_syn_u({k}, c.t, c.g, c.i) as u{k}" for k in (8, 9, 11, 12, 13, 14, 17,
-                                                                       18, 19, 20, 21, 22, 23,
-                                                                       24, 25, 26))
-    foreign_country = "case " + " ".join(
-        f"when p.u23 < {cum} then '{code}'" for code, cum, _, _ in FOREIGN) + " end"
-    foreign_name = "case " + " ".join(
-        f"when p.u23 < {cum} then {pick(names, 'p.u24')}" for _, cum, names, _ in FOREIGN) + " end"
-    foreign_addr = "case " + " ".join(
-        f"when p.u23 < {cum} then '{addr}'" for _, cum, _, addr in FOREIGN) + " end"
+    streams = ", ".join(
+        f"_syn_u({k}, c.t, c.g, c.i) as u{k}"
+        for k in (8, 9, 11, 12, 13, 14, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26)
+    )
+    foreign_country = (
+        "case " + " ".join(f"when p.u23 < {cum} then '{code}'" for code, cum, _, _ in FOREIGN) + " end"
+    )
+    foreign_name = (
+        "case "
+        + " ".join(f"when p.u23 < {cum} then {pick(names, 'p.u24')}" for _, cum, names, _ in FOREIGN)
+        + " end"
+    )
+    foreign_addr = (
+        "case " + " ".join(f"when p.u23 < {cum} then '{addr}'" for _, cum, _, addr in FOREIGN) + " end"
+    )
     sei_share = f"list_extract([{SEI_MAIN_SHARE[1]}, {SEI_MAIN_SHARE[2]}, 0.0], p.t::INTEGER)"
     main = ipc_code("p.u13", "p.u14", sei, sei_share)
     sec1 = ipc_code("p.u18", "p.u19", sei, str(SEI_SECONDARY_SHARE))
     sec2 = ipc_code("p.u20", "p.u21", sei, str(SEI_SECONDARY_SHARE))
-    region = region_and_address("p.s_county_code", "p.s_old_code", "p.s_addr_prefix",
-                                "p.s_old_addr_prefix", "p.u22", "p.u8", "p.u9", "d")
+    region = region_and_address(
+        "p.s_county_code",
+        "p.s_old_code",
+        "p.s_addr_prefix",
+        "p.s_old_addr_prefix",
+        "p.u22",
+        "p.u8",
+        "p.u9",
+        "d",
+    )
     return f"""
     select
         application_number, publication_number, patent_type, title, filing_date, grant_date,
@@ -361,20 +558,34 @@ def pick_patent(src: str, stream: int, kind_mix: str) -> str:
 def transfers_select(end_year: int, source: str) -> str:
     """Assignments (kind 1) and licenses (kind 2): the assignor is the picked patent's
     patentee; the assignee is in the same province (so provincial stocks do not move)."""
+
     def u(n: int) -> str:
         return f"_syn_u({n}, p.ka, p.kb, p.kc)"
 
-    src = ("(select prov, kind, y, kind as ka, y as kb, (off + r)::BIGINT as kc,"
-           " (base + r + 1)::BIGINT as _row from _syn_tvol, unnest(range(n)) as q(r))")
+    src = (
+        "(select prov, kind, y, kind as ka, y as kb, (off + r)::BIGINT as kc,"
+        " (base + r + 1)::BIGINT as _row from _syn_tvol, unnest(range(n)) as q(r))"
+    )
     picked = pick_patent(src, 101, "case when kind = 1 then [0.45, 0.95] else [0.60, 0.95] end")
-    from_ra = region_and_address("p.s_county_code", "p.s_old_code", "p.s_addr_prefix",
-                                 "p.s_old_addr_prefix", u(105), u(106), u(107), "from")
-    to_ra = region_and_address("s2.county_code", "s2.old_code", "s2.addr_prefix",
-                               "s2.old_addr_prefix", u(112), u(113), u(114), "to")
-    to_type = (f"case when p.ptype in ('university', 'research_institute') then"
-               f" (case when {u(109)} < 0.9 then 'enterprise' else 'university' end)"
-               f" when {u(109)} < 0.80 then 'enterprise' when {u(109)} < 0.95 then 'individual'"
-               f" when {u(109)} < 0.98 then 'university' else 'research_institute' end")
+    from_ra = region_and_address(
+        "p.s_county_code",
+        "p.s_old_code",
+        "p.s_addr_prefix",
+        "p.s_old_addr_prefix",
+        u(105),
+        u(106),
+        u(107),
+        "from",
+    )
+    to_ra = region_and_address(
+        "s2.county_code", "s2.old_code", "s2.addr_prefix", "s2.old_addr_prefix", u(112), u(113), u(114), "to"
+    )
+    to_type = (
+        f"case when p.ptype in ('university', 'research_institute') then"
+        f" (case when {u(109)} < 0.9 then 'enterprise' else 'university' end)"
+        f" when {u(109)} < 0.80 then 'enterprise' when {u(109)} < 0.95 then 'individual'"
+        f" when {u(109)} < 0.98 then 'university' else 'research_institute' end"
+    )
     return f"""
     select record_id, application_number, kind, license_type, registration_date,
         from_name, from_type, from_region_code, from_address,
@@ -409,6 +620,7 @@ def pledges_select(end_year: int, source: str) -> str:
     first one. Amounts: lognormal weights scaled so each (province, year) sums exactly to
     its calibrated total. ~35 % get a later `cancelled` record (same pledge_id and
     registration, cancellation date in _extra), listed after all registrations."""
+
     def u(n: int) -> str:
         return f"_syn_u({n}, 0, q.y, q.kc)"
 
@@ -420,8 +632,16 @@ def pledges_select(end_year: int, source: str) -> str:
               from _syn_pvol, unnest(range(n)) as z(r)) q
     ), unnest(range(npat)) as z2(kk))"""
     picked = pick_patent(src, 211, "[0.60, 0.98]")
-    ra = region_and_address("q.s_county_code", "q.s_old_code", "q.s_addr_prefix",
-                            "q.s_old_addr_prefix", u(205), u(206), u(207), "pledgor")
+    ra = region_and_address(
+        "q.s_county_code",
+        "q.s_old_code",
+        "q.s_addr_prefix",
+        "q.s_old_addr_prefix",
+        u(205),
+        u(206),
+        u(207),
+        "pledgor",
+    )
     horizon = f"make_date({int(end_year)}, 12, 31)"
     return f"""
     with patents as materialized (
@@ -479,16 +699,29 @@ def pledges_select(end_year: int, source: str) -> str:
 
 def pct_select(sei: list[str], source: str) -> str:
     """PCT applications: receiving office CN (calibrated) plus ~6 % at IB."""
+
     def u(n: int) -> str:
         return f"_syn_u({n}, q.ro, q.y, q.kc)"
 
-    ra = region_and_address("s.county_code", "s.old_code", "s.addr_prefix", "s.old_addr_prefix",
-                            u(305), u(306), u(307), "applicant")
+    ra = region_and_address(
+        "s.county_code",
+        "s.old_code",
+        "s.addr_prefix",
+        "s.old_addr_prefix",
+        u(305),
+        u(306),
+        u(307),
+        "applicant",
+    )
     uz = u(302).replace("q.", "z.")
-    ptype = (f"case when {uz} < 0.85 then 'enterprise' when {uz} < 0.95 then 'university'"
-             f" when {uz} < 0.98 then 'research_institute' else 'individual' end")
-    prio = (f"(extract(year from fdate - floor({u(309)} * 360)::INTEGER) * 100000000 + 10000000"
-            f" + {PRIORITY_SERIAL_BASE} + q.kc % 199999)::BIGINT")
+    ptype = (
+        f"case when {uz} < 0.85 then 'enterprise' when {uz} < 0.95 then 'university'"
+        f" when {uz} < 0.98 then 'research_institute' else 'individual' end"
+    )
+    prio = (
+        f"(extract(year from fdate - floor({u(309)} * 360)::INTEGER) * 100000000 + 10000000"
+        f" + {PRIORITY_SERIAL_BASE} + q.kc % 199999)::BIGINT"
+    )
     return f"""
     select pct_application_number, filing_date, receiving_office, applicant_name, applicant_type,
         applicant_region_code, applicant_address, applicant_country, ipc_main,
@@ -519,8 +752,10 @@ def pct_select(sei: list[str], source: str) -> str:
 def awards_select(end_year: int) -> str:
     """A few hundred awarded inventions: 中国专利奖 (80 %) or 国家科学技术奖, awarded 1-6
     years after grant (not after end_year); one row per (patent, award)."""
-    src = ("(select prov, y, 9 as ka, y as kb, (base + r)::BIGINT as kc from"
-           f" (select prov, n, base, {int(end_year) - 1} as y from _syn_avol), unnest(range(n)) as w(r))")
+    src = (
+        "(select prov, y, 9 as ka, y as kb, (base + r)::BIGINT as kc from"
+        f" (select prov, n, base, {int(end_year) - 1} as y from _syn_avol), unnest(range(n)) as w(r))"
+    )
     picked = pick_patent(src, 401, "[1.0, 1.0]")
     return f"""
     select application_number, award, min(year)::INTEGER as year
