@@ -18,9 +18,12 @@ Decisions (see also the report in expectations/README or the runner's docstring)
   raw uniqueness there is on (pledge_id, status).
 - Closed enumerations on required columns (patent_type, event_type, kind, status,
   region_level) are errors; holder types and license_type are warnings.
-- Region codes: 6 digits is an error; fact codes must exist in `core.dim_region` (error).
+- Region codes: 6 digits is an error (core facts may also carry `-1`, dim_region's unknown
+  member); fact codes must exist in `core.dim_region` (error). Every core column named
+  `region_code` or `*_region_code` is checked.
 - Dates in [min_date, today + 1 year] and grant_date >= filing_date are errors; a legal event
-  dated before its patent's grant is a warning (core only).
+  dated before its patent's grant and a pledge cancelled before its registration are
+  warnings (core only); holding spans need valid_to > valid_from (error).
 - Orphans (legal events, transfers, pledged patents with no known grant) are warnings whose
   observed value is the orphan count.
 - Quarantine share of the latest load above `quarantine_share_max` (1 %) is an error.
@@ -64,6 +67,8 @@ GX_SEVERITY: dict[str, FailureSeverity] = {
 
 MIN_DATE = date(1985, 1, 1)
 REGION_CODE_REGEX = r"^[0-9]{6}$"
+UNKNOWN_REGION_CODE = "-1"  # core.dim_region's unknown member, used by facts for no region
+CORE_REGION_CODE_REGEX = r"^([0-9]{6}|-1)$"
 APPLICATION_NUMBER_REGEX = r"^([0-9]{8}|[0-9]{12})\.[0-9X]$"
 PCT_NUMBER_REGEX = r"^PCT/[A-Z]{2}[0-9]{4}/[0-9]{6}$"
 REGION_LEVELS = ("province", "prefecture", "county", "unknown")
@@ -295,8 +300,10 @@ class _Builder:
         )
 
     def region_codes(self, columns: Sequence[str], in_dim_region: bool) -> None:
+        """Raw codes are 6 digits; core codes 6 digits or the unknown member, in dim_region."""
+        pattern = CORE_REGION_CODE_REGEX if in_dim_region else REGION_CODE_REGEX
         for column in columns:
-            self.regex(column, "six_digits", REGION_CODE_REGEX, ERROR)
+            self.regex(column, "six_digits", pattern, ERROR)
             if in_dim_region:
                 self.sql(
                     f"{column}.in_dim_region",
@@ -569,6 +576,7 @@ def _core_fct_pledge(b: _Builder) -> None:
     b.date("registration_date")
     b.positive("amount_10k_cny")
     b.in_set("status", list(PLEDGE_STATUSES))
+    b.ordered("cancelled_date", "registration_date", severity=WARNING)
     _core_tail(b)
 
 
@@ -602,6 +610,7 @@ def _core_fct_pct_application(b: _Builder) -> None:
 
 
 def _core_fct_patent_holding(b: _Builder) -> None:
+    b.key("holding_key", ERROR)
     b.not_null("application_number")
     b.not_null("valid_from")
     b.ordered("valid_to", "valid_from", strict=True)

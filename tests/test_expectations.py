@@ -134,13 +134,13 @@ CORE_DDL = [
     " parent_code varchar)",
     "insert into core.dim_region values ('420000', '湖北省', 'province', null),"
     " ('420100', '武汉市', 'prefecture', '420000'), ('420106', '武昌区', 'county', '420100'),"
-    " ('000000', '未知', 'unknown', null)",
+    " ('-1', '未知', 'unknown', null)",
     "create table core.fct_grant (grant_key varchar, application_number varchar,"
     " patent_type varchar, filing_date date, grant_date date, region_code varchar,"
     " patentee_type varchar)",
     f"insert into core.fct_grant values ('g1', '{A1}', 'invention', '2021-01-05', '2022-03-01',"
     f" '420106', 'enterprise'), ('g2', '{A2}', 'utility_model', '2017-06-01', '2018-01-01',"
-    f" '420100', 'university'), ('g3', '{A3}', 'design', '1995-10-10', '1996-05-05', null,"
+    f" '420100', 'university'), ('g3', '{A3}', 'design', '1995-10-10', '1996-05-05', '-1',"
     " 'individual')",
     "create table core.dim_patent as select application_number, patent_type, filing_date,"
     " grant_date from core.fct_grant",
@@ -155,20 +155,21 @@ CORE_DDL = [
     f" 'enterprise', '420106', 'enterprise', '420100'), ('T2', '{A2}', 'license', 'exclusive',"
     " '2019-06-01', 'university', '420100', 'enterprise', '420106')",
     "create table core.fct_pledge (pledge_id varchar, registration_date date,"
-    " amount_10k_cny decimal(18,4), status varchar, pledgor_type varchar,"
+    " cancelled_date date, amount_10k_cny decimal(18,4), status varchar, pledgor_type varchar,"
     " pledgor_region_code varchar)",
-    "insert into core.fct_pledge values ('P1', '2022-07-01', 500, 'cancelled', 'enterprise',"
-    " '420106'), ('P2', '2023-01-01', 12.5, 'registered', 'enterprise', '420100')",
+    "insert into core.fct_pledge values ('P1', '2022-07-01', '2023-07-01', 500, 'cancelled',"
+    " 'enterprise', '420106'), ('P2', '2023-01-01', null, 12.5, 'registered', 'enterprise',"
+    " '-1')",
     "create table core.bridge_pledge_patent (pledge_id varchar, application_number varchar)",
     f"insert into core.bridge_pledge_patent values ('P1', '{A1}'), ('P1', '{A2}'), ('P2', '{A1}')",
     "create table core.fct_pct_application (pct_application_number varchar, filing_date date,"
     " applicant_type varchar, applicant_region_code varchar)",
     "insert into core.fct_pct_application values ('PCT/CN2021/123456', '2021-04-01',"
     " 'enterprise', '420106'), ('PCT/CN2022/000001', '2022-04-01', 'university', '420100')",
-    "create table core.fct_patent_holding (application_number varchar, holder_name varchar,"
-    " region_code varchar, valid_from date, valid_to date)",
-    f"insert into core.fct_patent_holding values ('{A1}', 'A', '420106', '2022-03-01',"
-    f" '2022-06-01'), ('{A1}', 'B', '420100', '2022-06-01', null), ('{A2}', 'C', '420100',"
+    "create table core.fct_patent_holding (holding_key varchar, application_number varchar,"
+    " holder_region_code varchar, valid_from date, valid_to date)",
+    f"insert into core.fct_patent_holding values ('h1', '{A1}', '420106', '2022-03-01',"
+    f" '2022-06-01'), ('h2', '{A1}', '420100', '2022-06-01', null), ('h3', '{A2}', '-1',"
     " '2018-01-01', null)",
 ]
 
@@ -436,6 +437,12 @@ CASES: list[Case] = [
     null("core.fct_pledge", "amount_10k_cny"),
     set_("core.fct_pledge", "amount_10k_cny.positive", E, "amount_10k_cny = -5"),
     bogus("core.fct_pledge", "status"),
+    set_(
+        "core.fct_pledge",
+        "cancelled_date.not_before.registration_date",
+        W,
+        "cancelled_date = registration_date - 1",
+    ),
     bogus("core.fct_pledge", "pledgor_type", W),
     short_code("core.fct_pledge", "pledgor_region_code", also_dim=True),
     not_in_dim("core.fct_pledge", "pledgor_region_code"),
@@ -453,11 +460,13 @@ CASES: list[Case] = [
     bogus("core.fct_pct_application", "applicant_type", W),
     short_code("core.fct_pct_application", "applicant_region_code", also_dim=True),
     # core.fct_patent_holding
+    null("core.fct_patent_holding", "holding_key"),
+    dup("core.fct_patent_holding", "holding_key.unique", E),
     null("core.fct_patent_holding", "application_number"),
     null("core.fct_patent_holding", "valid_from"),
     set_("core.fct_patent_holding", "valid_to.after.valid_from", E, "valid_to = valid_from"),
-    short_code("core.fct_patent_holding", "region_code", also_dim=True),
-    not_in_dim("core.fct_patent_holding", "region_code"),
+    short_code("core.fct_patent_holding", "holder_region_code", also_dim=True),
+    not_in_dim("core.fct_patent_holding", "holder_region_code"),
 ]
 
 
