@@ -32,23 +32,27 @@ def publish(warehouse_db: Path, serving_db: Path, parquet_dir: Path) -> PublishR
     tmp = serving_db.with_name(f".{serving_db.name}.{uuid.uuid4().hex}.tmp")
     tables: dict[str, int] = {}
     try:
-        con = duckdb.connect(str(warehouse_db), read_only=True)
+        # An in-memory connection attaches the working database read-only and the new file
+        # read-write (a read-only connection would attach the new file read-only too).
+        con = duckdb.connect()
         try:
+            con.execute(f"attach '{_sql_path(warehouse_db)}' as src (read_only)")
             con.execute(f"attach '{_sql_path(tmp)}' as serving (storage_version '{STORAGE_VERSION}')")
             listed = con.execute(
                 "select table_schema, table_name from information_schema.tables"
-                " where table_catalog = current_database() and table_schema in ('marts', 'core')"
+                " where table_catalog = 'src' and table_schema in ('marts', 'core')"
                 " and table_type = 'BASE TABLE' order by 1, 2"
             ).fetchall()
             for schema, table in listed:
                 con.execute(f'create schema if not exists serving."{schema}"')
                 con.execute(
-                    f'create table serving."{schema}"."{table}" as select * from "{schema}"."{table}"'
+                    f'create table serving."{schema}"."{table}" as select * from src."{schema}"."{table}"'
                 )
                 tables[f"{schema}.{table}"] = con.execute(
                     f'select count(*) from serving."{schema}"."{table}"'
                 ).fetchall()[0][0]
             con.execute("detach serving")
+            con.execute("detach src")
         finally:
             con.close()
         _fsync(tmp)
@@ -76,9 +80,7 @@ def export_parquet(serving_db: Path, parquet_dir: Path) -> None:
             ).fetchall():
                 (staging / schema).mkdir(exist_ok=True)
                 target = staging / schema / f"{table}.parquet"
-                con.execute(
-                    f'copy "{schema}"."{table}" to \'{_sql_path(target)}\' (format parquet)'
-                )
+                con.execute(f'copy "{schema}"."{table}" to \'{_sql_path(target)}\' (format parquet)')
         finally:
             con.close()
         old = parquet_dir.with_name(f".{parquet_dir.name}.{uuid.uuid4().hex}.old")

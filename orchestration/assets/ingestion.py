@@ -66,8 +66,8 @@ def ingest(context: AssetExecutionContext, source: SourceResource, warehouse: Wa
                 con, json.loads(source.http_config or "{}"), source.http_date_from, source.http_date_to
             )
         counts = {
-            key: con.execute(f"select count(*) from raw.{name}").fetchall()[0][0]
-            for name, key in {**FEED_KEYS, **REFERENCE_KEYS}.items()
+            name: con.execute(f"select count(*) from raw.{name}").fetchall()[0][0]
+            for name in {**FEED_KEYS, **REFERENCE_KEYS}
         }
     finally:
         con.close()

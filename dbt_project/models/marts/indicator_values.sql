@@ -75,7 +75,7 @@ regions as (
 ),
 
 units as (
-    select indicator_code, unit from {{ ref('indicator_catalog') }}
+    select indicator_code, unit from {{ ref('indicator_definitions') }}
 ),
 
 final as (

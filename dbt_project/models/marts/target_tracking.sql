@@ -16,7 +16,7 @@ context as (
 ),
 
 catalog as (
-    select * from {{ ref('indicator_catalog') }}
+    select * from {{ ref('indicator_definitions') }}
 ),
 
 {#- A code reported at two levels (仙桃 as county and as prefecture) is tracked at the higher. -#}
