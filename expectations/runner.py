@@ -174,7 +174,8 @@ def validate(
 
 
 class WarehouseInUseError(RuntimeError):
-    """This process holds an open connection to the DuckDB file: close it before validating."""
+    """The DuckDB file cannot be opened: this process holds another connection to it, or
+    another process writes it."""
 
 
 def _open_datasource(context: Any, db_path: Path, read_only: bool) -> Any:
@@ -185,12 +186,15 @@ def _open_datasource(context: Any, db_path: Path, read_only: bool) -> Any:
             kwargs={"connect_args": {"read_only": read_only}},
         )
     except Exception as exc:
-        if "different configuration" in _chain(exc):
+        chain = _chain(exc)
+        if "different configuration" in chain:
             # DuckDB shares an open database only between connections of one configuration,
             # and duckdb-engine always sets its own (a user agent): GX cannot join it.
             raise WarehouseInUseError(
                 f"{db_path} is open in this process; close that connection before validating"
             ) from exc
+        if "lock" in chain.lower():
+            raise WarehouseInUseError(f"{db_path} is locked by another process (a writer): {chain}") from exc
         raise
 
 

@@ -151,8 +151,8 @@ class ExpectQueryToReturnNoRows(UnexpectedRowsExpectation):
 
     def _validate(
         self,
-        metrics: dict,
-        runtime_configuration: dict | None = None,
+        metrics: dict[str, Any],
+        runtime_configuration: dict[str, Any] | None = None,
         execution_engine: Any = None,
     ) -> Any:
         result = super()._validate(

@@ -29,7 +29,7 @@ from ingestion.schema import FEEDS, quarantine_table_ddl, raw_table_ddl
 A1, A2, A3 = "202110123456.7", "201710601862.3", "95115608.X"
 LOADED_OLD, LOADED_NEW = "2024-01-01 00:00:00", "2024-02-01 00:00:00"
 
-RAW_ROWS = {
+RAW_ROWS: dict[str, list[dict[str, object]]] = {
     "grants": [
         dict(
             application_number=A1,
@@ -703,6 +703,24 @@ def test_validate_refuses_while_this_process_holds_a_connection(warehouse: Path)
         con.close()
     (r,) = validate(warehouse, ["raw.grants"])
     assert r.success
+
+
+def test_validate_refuses_while_another_process_writes(warehouse: Path) -> None:
+    code = (
+        "import duckdb, sys\n"
+        f"con = duckdb.connect({str(warehouse)!r})\n"
+        "print('open', flush=True)\n"
+        "sys.stdin.readline()\n"
+    )
+    writer = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "open"
+        with pytest.raises(WarehouseInUseError, match="another process"):
+            validate(warehouse, ["raw.grants"])
+    finally:
+        writer.communicate("\n", timeout=30)
 
 
 def test_validate_alongside_a_reader_in_another_process(warehouse: Path) -> None:
