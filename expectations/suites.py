@@ -92,9 +92,13 @@ class GateSettings:
     row_drop_max: float = 0.5
     """Fail when the row count dropped by more than this share versus `previous_row_counts`."""
     previous_row_counts: Mapping[str, int] = field(default_factory=dict)
-    """Suite name -> row count of the previous validation (`SuiteResult.row_count`)."""
+    """Suite name -> row count of the previous validation (`SuiteResult.row_count`, or the
+    `<suite>.row_count` metadata of the last check): compared with the validated batch, so
+    pass a count taken with the same kind of partition filter (or none)."""
     ingest_hashes: Sequence[str] | None = None
-    """Batches the quarantine share is computed over; default: the latest load (max _loaded_at)."""
+    """Batches the quarantine share is computed over; default: the latest load, i.e. the rows
+    of raw.<feed> and raw.<feed>_quarantine with the newest `_loaded_at` (one `load_feed` call).
+    The share ignores `partition_filter` (the quarantine has no date columns)."""
     min_date: date = MIN_DATE
     max_date: date | None = None
     """Latest acceptable date; default today + 1 year."""
