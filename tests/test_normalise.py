@@ -543,4 +543,4 @@ def test_performance_smoke_one_million_typed_rows() -> None:
     elapsed = time.perf_counter() - start
     print(f"\nnormalise: {n:,} typed grants in {elapsed:.2f} s")
     assert con.execute("select count(*) from out").fetchone()[0] == n and quarantined == 0
-    assert elapsed < 60
+    assert elapsed < 120  # a hang or a per-row fallback, not a benchmark
