@@ -447,9 +447,7 @@ def check_landing_path(root: Path, path: Path, max_file_bytes: int) -> None:
     if not stat.S_ISREG(st.st_mode):
         raise RefusedFile(shown, "not a regular file")
     if st.st_size > max_file_bytes:
-        raise RefusedFile(
-            shown, f"file is {st.st_size} bytes, over the limit of {max_file_bytes} bytes"
-        )
+        raise RefusedFile(shown, f"file is {st.st_size} bytes, over the limit of {max_file_bytes} bytes")
 
 
 def read_landing_file(
@@ -528,8 +526,6 @@ def read_landing(landing_dir: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
             refs.setdefault(name, []).append(data)
     for name, frames in refs.items():
         out.reference[name] = (
-            pd.concat(frames, ignore_index=True).fillna("").astype(str)
-            if len(frames) > 1
-            else frames[0]
+            pd.concat(frames, ignore_index=True).fillna("").astype(str) if len(frames) > 1 else frames[0]
         )
     return out

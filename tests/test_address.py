@@ -37,9 +37,7 @@ def test_resolves_to_finest_level(address: str, code: str, level: str) -> None:
 
 
 def test_development_zone_confidence_is_below_one() -> None:
-    assert resolve_address("湖北省武汉市东湖新技术开发区高新大道666号").confidence == pytest.approx(
-        0.8
-    )
+    assert resolve_address("湖北省武汉市东湖新技术开发区高新大道666号").confidence == pytest.approx(0.8)
     assert resolve_address("湖北省京山县新市镇").confidence == pytest.approx(1.0)
 
 
@@ -62,9 +60,7 @@ def test_conversion_of_quhua_results() -> None:
     }
     assert from_quhua(out) == Resolution("420882", "county", 1.0, "resolve")
     assert from_quhua({"status": "ambiguous", "codes": None, "confidence": 0.5}).region_code is None
-    assert (
-        from_quhua({"status": "multi", "codes": {"province": "440000000000"}}).region_code is None
-    )
+    assert from_quhua({"status": "multi", "codes": {"province": "440000000000"}}).region_code is None
 
 
 def test_resolve_many_is_keyed_by_address() -> None:

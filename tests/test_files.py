@@ -145,9 +145,7 @@ def test_json_array_and_json_lines(landing: Path) -> None:
             "applicant_region_code": 420100,
         },
     ]
-    (landing / "pct_array.json").write_text(
-        json.dumps(records, ensure_ascii=False), encoding="utf-8"
-    )
+    (landing / "pct_array.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     lines = "\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n\n"
     (landing / "pct_lines.json").write_text(lines, encoding="utf-8")
     (landing / "pct_more.jsonl").write_text(lines, encoding="utf-8")
@@ -190,9 +188,7 @@ def test_parquet_typed_columns_become_text(landing: Path) -> None:
 
 def test_empty_file_is_an_empty_batch(landing: Path) -> None:
     (landing / "grants_empty.csv").write_bytes(b"")
-    (landing / "legal_events_header_only.csv").write_text(
-        "申请号,事件日期,事件类型\n", encoding="utf-8"
-    )
+    (landing / "legal_events_header_only.csv").write_text("申请号,事件日期,事件类型\n", encoding="utf-8")
     read = read_landing(landing)
     assert not read.refused
     assert len(read.feeds["grants"][0].frame) == 0
