@@ -11,11 +11,24 @@ from typing import Any
 
 
 def ensure_manifest() -> None:
-    """Parse the dbt project once when the manifest is missing (a fresh clone before `make`)."""
+    """Parse the dbt project when the manifest is missing or older than any project file.
+
+    A fresh clone, or a model edited since the last `make`, would otherwise run against a
+    stale manifest: Dagster's asset graph is read from it.
+    """
     from orchestration.dbt_project import DBT_PROJECT_DIR, ipind_dbt_project
 
-    if ipind_dbt_project.manifest_path.exists():
-        return
+    manifest = ipind_dbt_project.manifest_path
+    if manifest.exists():
+        built = manifest.stat().st_mtime
+        sources = [
+            p
+            for folder in ("models", "seeds", "macros", "tests")
+            for p in (DBT_PROJECT_DIR / folder).rglob("*")
+            if p.is_file()
+        ] + [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+        if all(p.stat().st_mtime <= built for p in sources if p.exists()):
+            return
     dbt = Path(sys.executable).with_name("dbt")
     subprocess.run(
         [
