@@ -492,7 +492,7 @@ def events_select(grants: str, end_year: int, source: str) -> str:
         row_number() over (order by grow, n)::BIGINT as _row, null::VARCHAR as _extra
     from (
         select application_number, grow, ev.n as n, ev.d as event_date, ev.ty as event_type,
-            'EV' || replace(application_number, '.', '') || '-' || ev.n::VARCHAR as event_id
+            'E' || application_number || '-' || ev.n::VARCHAR as event_id
         from (
             select application_number, grow,
                 unnest(list_filter([
