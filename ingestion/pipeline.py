@@ -55,29 +55,47 @@ def ingest_synthetic(con: duckdb.DuckDBPyConnection, scale: float, seed: int) ->
     return report
 
 
-def ingest_files(con: duckdb.DuckDBPyConnection, landing_dir: Path, max_file_bytes: int) -> IngestReport:
+def ingest_files(
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    max_file_bytes: int,
+    archive_dir: Path | None = None,
+) -> IngestReport:
+    """Load every landing file; originals are archived by content hash so loads can be replayed.
+
+    A batch is one file: its identity is its path and content hash, so the same file loaded
+    again replaces itself, a changed file adds a newer version, and identical bytes under
+    two names stay two batches.
+    """
     from ingestion import reference
+    from ingestion.archive import archive_file
     from ingestion.files import read_landing
 
-    landing = read_landing(Path(landing_dir), max_file_bytes=max_file_bytes)
+    landing_dir = Path(landing_dir)
+    landing = read_landing(landing_dir, max_file_bytes=max_file_bytes)
     report = IngestReport(refused_files=[(p.file, p.reason) for p in landing.refused])
     ensure_raw_tables(con)
     for feed, batches in landing.feeds.items():
+        for batch in batches:
+            batch.ingest_hash = hashlib.sha256(f"{batch.source}\0{batch.ingest_hash}".encode()).hexdigest()
+            if archive_dir is not None:
+                archive_file(landing_dir / batch.source, archive_dir)
         report.feeds[feed] = _load_batches(con, feed, batches)
-    regions = landing.reference.get("regions")
+    supplied = {name: frame for name, frame in landing.reference.items() if len(frame)}
+    regions = supplied.get("regions")
     if regions is None:
         regions = reference.builtin_regions()
-    population = landing.reference.get("population")
+    population = supplied.get("population")
     if population is None:
-        population = reference.builtin_population(reference.builtin_regions())
+        population = reference.builtin_population(regions)
     frames: dict[str, pd.DataFrame | None] = {
         "regions": regions,
         "population": population,
-        "sei_ipc": landing.reference.get("sei_ipc", reference.builtin_sei_ipc()),
-        "awards": landing.reference.get("awards"),
-        "entities": landing.reference.get("entities"),
-        "targets": landing.reference.get("targets"),
-        "reported": landing.reference.get("reported"),
+        "sei_ipc": supplied.get("sei_ipc", reference.builtin_sei_ipc()),
+        "awards": supplied.get("awards"),
+        "entities": supplied.get("entities"),
+        "targets": supplied.get("targets"),
+        "reported": supplied.get("reported"),
     }
     report.reference_rows = load_reference(con, frames)
     report.orphans = refresh_orphans(con)

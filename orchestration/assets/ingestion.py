@@ -60,7 +60,12 @@ def ingest(context: AssetExecutionContext, source: SourceResource, warehouse: Wa
         if source.kind == "synthetic":
             report = ingest_synthetic(con, scale=source.scale, seed=source.seed)
         elif source.kind == "files":
-            report = ingest_files(con, Path(source.landing_dir), source.max_file_mb * 1024 * 1024)
+            report = ingest_files(
+                con,
+                Path(source.landing_dir),
+                source.max_file_mb * 1024 * 1024,
+                archive_dir=warehouse.root / "archive",
+            )
         else:
             report = ingest_http(
                 con, json.loads(source.http_config or "{}"), source.http_date_from, source.http_date_to
