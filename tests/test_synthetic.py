@@ -174,6 +174,8 @@ def test_patent_type_mix(con: duckdb.DuckDBPyConnection) -> None:
     assert 0.60 <= um <= 0.72
     assert 0.10 <= design <= 0.15
     assert 0.12 <= inv <= 0.25
+    family = _one(con, f"select avg((overseas_family_grants > 0)::int) from {SCHEMA}.grants")
+    assert 0.001 < family < 0.05
     assert (
         _one(
             con, f"select count(*) from {SCHEMA}.grants where patent_type = 'design' and ipc_main is not null"
@@ -322,6 +324,14 @@ def test_transfers(con: duckdb.DuckDBPyConnection) -> None:
         )
         == 0
     )
+    # to_is_sme agrees with the entities reference for enterprise assignees with a code
+    disagree = _one(
+        con,
+        f"""select count(*) from {SCHEMA}.transfers t join {SCHEMA}.entities e
+            on e.name = t.to_name and e.region_code = t.to_region_code
+        where t.to_type = 'enterprise' and t.to_is_sme <> e.is_sme""",
+    )
+    assert disagree == 0
     univ_to_sme = _one(
         con,
         f"""select count(*) from {SCHEMA}.transfers
@@ -442,4 +452,15 @@ def test_hubei_volumes_do_not_change_with_scale() -> None:
         and {_is_hubei("patentee_region_code", "patentee_address")} and year(grant_date) = 2021""",
     )
     assert grants == 155_000
+    c.close()
+
+
+def test_bad_arguments() -> None:
+    c = duckdb.connect()
+    with pytest.raises(ValueError):
+        generate(c, scale=0)
+    with pytest.raises(ValueError):
+        generate(c, scale=1, start_year=2005)
+    with pytest.raises(ValueError):
+        generate(c, scale=1, start_year=2020, end_year=2019)
     c.close()
