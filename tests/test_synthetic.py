@@ -267,6 +267,31 @@ def test_addresses_resolve_to_their_county(con: duckdb.DuckDBPyConnection) -> No
     )
 
 
+def test_random_streams_are_independent(con: duckdb.DuckDBPyConnection) -> None:
+    """Attributes drawn from different hash streams must not depend on each other (DuckDB's
+    multi-argument hash is nearly linear; a regression made county fix the street)."""
+    streets = _one(
+        con,
+        f"""select count(distinct regexp_extract(patentee_address, '洪山区(.+?)[0-9]', 1))
+        from {SCHEMA}.grants where patentee_region_code = '420111' and patentee_address is not null""",
+    )
+    assert streets >= len(STREETS) - 2
+    shares = [
+        r[0]
+        for r in con.execute(
+            f"""select avg((patentee_type = 'enterprise')::int) from {SCHEMA}.grants
+            where patentee_region_code is not null group by patentee_region_code having count(*) > 5000"""
+        ).fetchall()
+    ]
+    assert len(shares) > 20 and min(shares) > 0.6 and max(shares) < 0.8
+    corr = _one(
+        con,
+        f"""select corr(dayofyear(grant_date), dayofyear(filing_date)) from {SCHEMA}.grants
+        where year(grant_date) > year(filing_date)""",
+    )
+    assert abs(corr) < 0.02
+
+
 def test_street_names_hold_no_region_name() -> None:
     names = set(builtin_regions()["name"])
     for street in STREETS:

@@ -177,7 +177,7 @@ PRIORITY_SERIAL_BASE = 9_800_000  # invention serials never granted: PCT priorit
 
 # Legal status: time from grant to the first termination, Weibull(shape k, scale eta) in
 # years, per patent type. eta of inventions is the calibration knob of invention_in_force.
-LAPSE_WEIBULL = {1: (1.3, 22.25), 2: (1.2, 4.5), 3: (1.2, 4.0)}
+LAPSE_WEIBULL = {1: (1.3, 24.2), 2: (1.2, 4.5), 3: (1.2, 4.0)}
 INVALIDATED_SHARE, ABANDONED_SHARE = 0.01, 0.015  # of first terminations
 RESTORED_SHARE = 0.06  # of lapses, 2-12 months later
 RELAPSE_SHARE = 0.35  # of restorations, lapse again 1-4 years later
@@ -187,7 +187,7 @@ SLOTS = 10_000  # county lookup resolution per province
 
 # IPC: share of main classes in the SEI concordance, by type; secondary codes are SEI with
 # SEI_SECONDARY_SHARE. Non-SEI subclasses below never start with an SEI prefix.
-SEI_MAIN_SHARE = {1: 0.235, 2: 0.16}
+SEI_MAIN_SHARE = {1: 0.20, 2: 0.16}
 SEI_SECONDARY_SHARE = 0.12
 NON_SEI_IPC = (
     "A01B",
