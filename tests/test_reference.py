@@ -91,6 +91,8 @@ def test_old_codes_map_to_current(regions: pd.DataFrame) -> None:
     assert row["level"] == "county" and row["parent_code"] == "420800"
     assert regions.set_index("region_code").loc["421023", "successor_code"] == "421088"  # 监利
     assert regions.set_index("region_code").loc["431121", "successor_code"] == "431181"  # 祁阳
+    # a chain through a supplementary event: 522423 -> 520522 (2011) -> 520581 黔西市 (2021)
+    assert regions.set_index("region_code").loc["522423", "successor_code"] == "520581"
     # chains are followed to the current code: 襄樊市 kept its code, 襄阳县 -> 襄州区
     assert regions.set_index("region_code").loc["420621", "successor_code"] == "420607"
 
