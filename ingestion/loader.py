@@ -74,8 +74,7 @@ def load_feed(
                 [loaded_at, ingest_hash],
             ).fetchall()[0][0]
             for reason, n in con.execute(
-                f"select reason, count(*) from raw.{feed}_quarantine"
-                " where _ingest_hash = ? group by 1",
+                f"select reason, count(*) from raw.{feed}_quarantine where _ingest_hash = ? group by 1",
                 [ingest_hash],
             ).fetchall():
                 reasons[reason] += n

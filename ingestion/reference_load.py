@@ -33,7 +33,7 @@ def load_reference(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFram
             present = set(frame.columns) if frame is not None else set()
             for column, typ in columns:
                 if column in present:
-                    source = f'nullif(trim(cast("{column}" as varchar)), \'\')'
+                    source = f"nullif(trim(cast(\"{column}\" as varchar)), '')"
                     if typ == "BOOLEAN":
                         source = (
                             f"case lower({source}) when '是' then true when '否' then false "
@@ -45,7 +45,9 @@ def load_reference(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFram
                 else:
                     select_list.append(f'cast(null as {typ}) as "{column}"')
             if frame is None:
-                con.execute(f"create or replace table raw.{name} as select {', '.join(select_list)} where false")
+                con.execute(
+                    f"create or replace table raw.{name} as select {', '.join(select_list)} where false"
+                )
             else:
                 con.register("_reference_frame", frame)
                 con.execute(

@@ -14,16 +14,21 @@ SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
 TEST_SCALE = "0.02"
 
 
-def ipind(*args: str, warehouse: Path, env: dict[str, str] | None = None,
-          cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def ipind(
+    *args: str, warehouse: Path, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the installed `ipind` command the way an operator would."""
     full_env = {**os.environ, "DAGSTER_HOME": str(warehouse / ".dagster_home"), **(env or {})}
     full_env.pop("IPIND_WAREHOUSE_DIR", None)
     return subprocess.run(
         [str(Path(sys.executable).with_name("ipind")), *args, "--warehouse-dir", str(warehouse)]
-        if args[0] != "show" else
-        [str(Path(sys.executable).with_name("ipind")), *args, "--warehouse-dir", str(warehouse)],
-        capture_output=True, text=True, env=full_env, cwd=cwd or ROOT, timeout=1200,
+        if args[0] != "show"
+        else [str(Path(sys.executable).with_name("ipind")), *args, "--warehouse-dir", str(warehouse)],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd or ROOT,
+        timeout=1200,
     )
 
 

@@ -14,12 +14,28 @@ import pandas as pd
 import pytest
 
 CONTRACT_CODES = {
-    "grants_total", "grants_invention", "grants_utility_model", "grants_design",
-    "invention_in_force", "invention_in_force_per_10k", "high_value_in_force",
-    "high_value_per_10k", "hv_sei", "hv_overseas_family", "hv_maintained_10y", "hv_pledge",
-    "hv_award", "pct_applications", "transfers", "licenses", "transfer_license_total",
-    "univ_to_sme_transfer_license", "pledge_amount_100m_cny", "pledge_count",
-    "pledged_patents", "inclusive_pledge_enterprises",
+    "grants_total",
+    "grants_invention",
+    "grants_utility_model",
+    "grants_design",
+    "invention_in_force",
+    "invention_in_force_per_10k",
+    "high_value_in_force",
+    "high_value_per_10k",
+    "hv_sei",
+    "hv_overseas_family",
+    "hv_maintained_10y",
+    "hv_pledge",
+    "hv_award",
+    "pct_applications",
+    "transfers",
+    "licenses",
+    "transfer_license_total",
+    "univ_to_sme_transfer_license",
+    "pledge_amount_100m_cny",
+    "pledge_count",
+    "pledged_patents",
+    "inclusive_pledge_enterprises",
 }
 
 
@@ -52,7 +68,11 @@ def _value(warehouse: Path, region: str, code: str, year: int) -> float:
 
 
 def _latest_full_year(warehouse: Path) -> int:
-    return int(_served(warehouse, "select max(year) from marts.indicator_values where period_type = 'year'").iloc[0, 0])
+    return int(
+        _served(warehouse, "select max(year) from marts.indicator_values where period_type = 'year'").iloc[
+            0, 0
+        ]
+    )
 
 
 def _province(code: object) -> str | None:
@@ -60,18 +80,43 @@ def _province(code: object) -> str | None:
 
 
 def test_serving_has_the_bi_contract(synthetic_warehouse: Path) -> None:
-    tables = _served(synthetic_warehouse, "select table_schema || '.' || table_name as t from information_schema.tables")
+    tables = _served(
+        synthetic_warehouse, "select table_schema || '.' || table_name as t from information_schema.tables"
+    )
     names = set(tables["t"])
-    for table in ("marts.indicator_values", "marts.region_indicators_annual",
-                  "marts.target_tracking", "marts.reconciliation", "core.fct_grant", "core.dim_region"):
+    for table in (
+        "marts.indicator_values",
+        "marts.region_indicators_annual",
+        "marts.target_tracking",
+        "marts.reconciliation",
+        "core.fct_grant",
+        "core.dim_region",
+    ):
         assert table in names
-    codes = set(_served(synthetic_warehouse, "select distinct indicator_code from marts.indicator_values")["indicator_code"])
+    codes = set(
+        _served(synthetic_warehouse, "select distinct indicator_code from marts.indicator_values")[
+            "indicator_code"
+        ]
+    )
     assert codes == CONTRACT_CODES
     columns = list(_served(synthetic_warehouse, "select * from marts.indicator_values limit 0").columns)
     assert columns == [
-        "region_code", "region_name", "region_level", "parent_code", "period_type", "period_end",
-        "year", "month", "indicator_code", "value", "unit", "yoy_pct", "yoy_abs",
-        "rank_in_parent", "settings_hash", "data_vintage",
+        "region_code",
+        "region_name",
+        "region_level",
+        "parent_code",
+        "period_type",
+        "period_end",
+        "year",
+        "month",
+        "indicator_code",
+        "value",
+        "unit",
+        "yoy_pct",
+        "yoy_abs",
+        "rank_in_parent",
+        "settings_hash",
+        "data_vintage",
     ]
     assert (synthetic_warehouse / "parquet" / "marts" / "indicator_values.parquet").exists()
 
@@ -79,8 +124,10 @@ def test_serving_has_the_bi_contract(synthetic_warehouse: Path) -> None:
 def test_grant_flows_match_raw_rows(synthetic_warehouse: Path) -> None:
     grants = _raw(synthetic_warehouse, "grants", "application_number")
     grants = grants[grants["patentee_country"].fillna("CN").str.upper() == "CN"]
-    grants = grants.assign(province=grants["patentee_region_code"].map(_province),
-                           year=pd.to_datetime(grants["grant_date"]).dt.year)
+    grants = grants.assign(
+        province=grants["patentee_region_code"].map(_province),
+        year=pd.to_datetime(grants["grant_date"]).dt.year,
+    )
     year = _latest_full_year(synthetic_warehouse)
     for province in ("420000", "430000"):
         rows = grants[(grants["province"] == province) & (grants["year"] == year)]
@@ -105,10 +152,15 @@ def test_invention_in_force_matches_the_contract_rule(synthetic_warehouse: Path)
     events = _raw(synthetic_warehouse, "legal_events", "event_id")
     transfers = _raw(synthetic_warehouse, "transfers", "record_id")
     events = events[pd.to_datetime(events["event_date"]) <= day]
-    terminations = events[events["event_type"] != "restored"].groupby("application_number")["event_date"].max()
-    restorations = events[events["event_type"] == "restored"].groupby("application_number")["event_date"].max()
-    assignments = transfers[(transfers["kind"] == "assignment")
-                            & (pd.to_datetime(transfers["registration_date"]) <= day)]
+    terminations = (
+        events[events["event_type"] != "restored"].groupby("application_number")["event_date"].max()
+    )
+    restorations = (
+        events[events["event_type"] == "restored"].groupby("application_number")["event_date"].max()
+    )
+    assignments = transfers[
+        (transfers["kind"] == "assignment") & (pd.to_datetime(transfers["registration_date"]) <= day)
+    ]
     assignments = assignments.sort_values(["registration_date", "record_id"])
     holder_region = assignments.groupby("application_number")["to_region_code"].last()
 
