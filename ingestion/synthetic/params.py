@@ -173,6 +173,10 @@ WHOLE_COUNTRY_SCALE = 30
 # Serial space of application numbers: serial = lag * M + i (7 digits), unique per
 # (filing year, type) because grant year = filing year + lag. Inventions: lags 0-6.
 SERIAL_STRIDE = {1: 1_400_000, 2: 4_900_000, 3: 4_900_000}
+# Publication numbers CN + type digit + 8 digits: (grant year - 2010) * stride + index, so
+# at most 3.5 million grants of one type a year (the whole country has ~3 million utility
+# models at scale 30) and grant years up to 2038.
+PUBLICATION_STRIDE = 3_500_000
 PRIORITY_SERIAL_BASE = 9_800_000  # invention serials never granted: PCT priority numbers
 
 # Legal status: time from grant to the first termination, Weibull(shape k, scale eta) in
@@ -340,7 +344,7 @@ def volume_tables(plan: Plan, years: range) -> dict[str, pd.DataFrame]:
     aw["base"] = aw["n"].cumsum() - aw["n"]
     totals = out["grants"].groupby(["t", "g"])["n"].sum()
     for (t, y), n in totals.items():
-        if n > SERIAL_STRIDE[int(t)]:
+        if n > min(SERIAL_STRIDE[int(t)], PUBLICATION_STRIDE):
             raise ValueError(f"{n} grants of type {t} in {y} exceed the application-number space")
     return out
 

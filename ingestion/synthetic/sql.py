@@ -13,6 +13,7 @@ from ingestion.synthetic.params import (
     ENTERPRISES_PER_COUNTY,
     NON_SEI_IPC,
     PRIORITY_SERIAL_BASE,
+    PUBLICATION_STRIDE,
     SEI_MAIN_SHARE,
     SEI_SECONDARY_SHARE,
     SERIAL_STRIDE,
@@ -440,7 +441,7 @@ def grants_select(src: str, sei: list[str], source: str) -> str:
     from (
         select
             p.application_number,
-            'CN' || (p.t * 100000000 + (p.g - 2010) * 3500000 + p.i)::VARCHAR
+            'CN' || (p.t * 100000000 + (p.g - 2010) * {PUBLICATION_STRIDE} + p.i)::VARCHAR
                 || ['B', 'U', 'S'][p.t::INTEGER] as publication_number,
             ['invention', 'utility_model', 'design'][p.t::INTEGER] as patent_type,
             case when p.t = 3 then {pick(DESIGNS, "p.u11")}
