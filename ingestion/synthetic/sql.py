@@ -10,10 +10,15 @@ pick (t, g, i) and re-derive the patent instead of joining the (huge) grants tab
 from __future__ import annotations
 
 from ingestion.synthetic.params import (
+    ABANDONED_SHARE,
     ENTERPRISES_PER_COUNTY,
+    INVALIDATED_SHARE,
+    LAPSE_WEIBULL,
     NON_SEI_IPC,
     PRIORITY_SERIAL_BASE,
     PUBLICATION_STRIDE,
+    RELAPSE_SHARE,
+    RESTORED_SHARE,
     SEI_MAIN_SHARE,
     SEI_SECONDARY_SHARE,
     SERIAL_STRIDE,
@@ -476,14 +481,6 @@ def events_select(grants: str, end_year: int, source: str) -> str:
     dated <= Dec 31 of end_year and before the term ends (20 y inventions, 10 y utility
     models, 10/15 y designs filed before/after 2021-06-01).
     """
-    from ingestion.synthetic.params import (
-        ABANDONED_SHARE,
-        INVALIDATED_SHARE,
-        LAPSE_WEIBULL,
-        RELAPSE_SHARE,
-        RESTORED_SHARE,
-    )
-
     k = f"list_extract([{LAPSE_WEIBULL[1][0]}, {LAPSE_WEIBULL[2][0]}, {LAPSE_WEIBULL[3][0]}], t)"
     eta = f"list_extract([{LAPSE_WEIBULL[1][1]}, {LAPSE_WEIBULL[2][1]}, {LAPSE_WEIBULL[3][1]}], t)"
 
