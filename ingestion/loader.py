@@ -50,6 +50,8 @@ def load_feed(
     `replace_sources_like` also removes earlier batches whose `_source` matches the pattern
     (the synthetic generator replaces its whole output; files keep their history).
     """
+    if feed not in FEEDS:  # it names tables in the SQL below: never let anything else through
+        raise ValueError(f"unknown feed {feed!r}; feeds are {', '.join(FEEDS)}")
     ensure_raw_tables(con)
     stats = LoadStats(feed=feed)
     loaded_at = datetime.now(UTC).replace(tzinfo=None)

@@ -7,12 +7,13 @@ and on the command line, so an operator learns them once.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 import yaml
 
-from orchestration.resources import IndicatorSettings, SourceResource, WarehouseResource
+from orchestration.resources import IndicatorSettings, SourceResource, WarehouseResource, _safe_setting
 
 RESOURCE_OF_KEY: dict[str, str] = {
     **{name: "settings" for name in IndicatorSettings.model_fields},
@@ -60,14 +61,35 @@ def build_run_config(options: dict[str, Any]) -> dict[str, Any]:
         model = {"settings": IndicatorSettings, "source": SourceResource, "warehouse": WarehouseResource}[
             resource
         ]
-        resources.setdefault(resource, {})[name] = _coerce(model, name, value)
+        resources.setdefault(resource, {})[name] = _coerce(model, name, value, shown=key)
     return {"resources": {name: {"config": cfg} for name, cfg in resources.items()}}
 
 
-def _coerce(model: type, name: str, value: Any) -> Any:
+def _coerce(model: type, name: str, value: Any, shown: str | None = None) -> Any:
+    """The value as the resource expects it, or a ConfigError naming the setting.
+
+    Checked here, before a run starts, so a typo or a value that would reach SQL (choices
+    are compared in dbt, `duckdb_memory_limit` is a DuckDB `set`) fails as a clean message
+    (exit 2) instead of a traceback or a failed run."""
     annotation = model.model_fields[name].annotation
-    if annotation is float:
-        return float(value)
-    if annotation is int:
-        return int(value)
-    return str(value) if not isinstance(value, str) else value
+    shown = shown or name
+    if annotation in (float, int):
+        try:
+            number = float(value) if annotation is float else int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"setting {shown!r} expects a number, got {value!r}") from None
+        if not math.isfinite(number):
+            raise ConfigError(f"setting {shown!r} expects a finite number, got {value!r}")
+        return number
+    text = str(value) if not isinstance(value, str) else value
+    if get_origin(annotation) is Literal and text not in get_args(annotation):
+        choices = ", ".join(map(str, get_args(annotation)))
+        raise ConfigError(f"setting {shown!r} must be one of {choices}; got {text!r}")
+    if name == "duckdb_memory_limit":
+        try:
+            _safe_setting(text)
+        except ValueError:
+            raise ConfigError(
+                f"setting {shown!r} must be a size like 6GB or 512MB (letters, digits, a dot); got {text!r}"
+            ) from None
+    return text

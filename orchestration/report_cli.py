@@ -20,7 +20,7 @@ MAIN_INDICATORS = (
 
 def _table(rows: list[tuple], headers: list[str]) -> str:
     cells = [[_fmt(v) for v in row] for row in rows]
-    widths = [max(_width(h), *(_width(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    widths = [max([_width(h), *(_width(r[i]) for r in cells)]) for i, h in enumerate(headers)]
     lines = ["  ".join(_pad(h, w) for h, w in zip(headers, widths, strict=True))]
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)) for r in cells]
