@@ -524,7 +524,7 @@ def _map_figure(
             lat=[lat for _, lat in labels],
             text=[f["properties"]["name"] or f["properties"]["region_code"] for f in features],
             mode="text",
-            textfont={"size": 11, "color": "#263238", "shadow": "0 0 3px #ffffff"},
+            textfont={"size": 11, "color": "#263238", "shadow": "1px 1px 2px #ffffff, -1px -1px 2px #ffffff"},
             hoverinfo="skip",
             showlegend=False,
         )
