@@ -229,7 +229,9 @@ def test_asset_writes_the_report_into_the_warehouse(
     metadata = materialization.metadata
     assert metadata["path"].value == str(out)
     assert metadata["has_map"].value is True
-    assert "湖北省" in metadata["preview"].value and "█" in metadata["chart"].value
+    preview, chart = metadata["preview"].value, metadata["chart"].value
+    assert isinstance(preview, str) and isinstance(chart, str)
+    assert "湖北省" in preview and "█" in chart
 
 
 def test_asset_refuses_a_missing_boundaries_file(tmp_path: Path) -> None:
