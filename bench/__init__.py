@@ -1,0 +1,1 @@
+"""Benchmark of the ipind platform against a plain-DuckDB baseline (`make bench`)."""
