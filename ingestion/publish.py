@@ -4,13 +4,21 @@ The marts and the core star are copied into a new DuckDB file written in storage
 v1.0.0 (readable by the DuckDB 1.x builds BI tools bundle), fsynced, and renamed over
 `serving.duckdb`. A reader holding the old file open keeps its snapshot (the old inode);
 the next open sees the new file; a crash or a full disk leaves the old file untouched.
+
+Publishes of one serving file are serialised by an advisory lock (`.<name>.publish-lock`,
+released by the kernel even when the holder is killed), so whoever holds it knows that any
+temporary file of an earlier publish is a leftover of a crash and removes it: a killed
+publish never leaves gigabytes behind for good.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +37,33 @@ class PublishResult:
 
 def publish(warehouse_db: Path, serving_db: Path, parquet_dir: Path) -> PublishResult:
     serving_db.parent.mkdir(parents=True, exist_ok=True)
+    with _publish_lock(serving_db):
+        _remove_leftovers(serving_db, parquet_dir)
+        return _publish(warehouse_db, serving_db, parquet_dir)
+
+
+@contextmanager
+def _publish_lock(serving_db: Path) -> Iterator[None]:
+    """Hold the publish lock of `serving_db` (waits while another publish holds it)."""
+    fd = os.open(serving_db.with_name(f".{serving_db.name}.publish-lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _remove_leftovers(serving_db: Path, parquet_dir: Path) -> None:
+    """Temporary files and folders of publishes that died (called with the lock held)."""
+    for pattern in (f".{serving_db.name}.*.tmp", f".{serving_db.name}.*.tmp.wal"):
+        for path in serving_db.parent.glob(pattern):
+            path.unlink(missing_ok=True)
+    for pattern in (f".{parquet_dir.name}.*.tmp", f".{parquet_dir.name}.*.old"):
+        for path in parquet_dir.parent.glob(pattern):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _publish(warehouse_db: Path, serving_db: Path, parquet_dir: Path) -> PublishResult:
     tmp = serving_db.with_name(f".{serving_db.name}.{uuid.uuid4().hex}.tmp")
     tables: dict[str, int] = {}
     try:

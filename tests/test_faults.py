@@ -446,6 +446,11 @@ def make_warehouse(db: Path, version: int, rows: int = 1_000) -> None:
     con.close()
 
 
+def leftovers(folder: Path) -> list[str]:
+    """Hidden files publish may leave: none but its (empty, permanent) lock file."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".") and not p.name.endswith("-lock"))
+
+
 READER_SCRIPT = """
 import sys
 import duckdb
@@ -472,7 +477,7 @@ def test_bi_reader_keeps_its_snapshot_during_publish(tmp_path: Path) -> None:
     fresh = python(READER_SCRIPT, str(serving))
     out, _ = fresh.communicate("\n", timeout=60)
     assert out.split("\n")[0] == "(2, 200)"  # the next open sees the new file
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    assert leftovers(tmp_path) == []
     assert duckdb.sql(f"select count(*) from '{parquet}/marts/indicator_values.parquet'").fetchall() == [
         (200,)
     ]
@@ -507,10 +512,55 @@ def test_full_disk_while_publishing_keeps_the_old_serving_file(tmp_path: Path) -
     assert "failed:" in out
     assert serving.read_bytes() == old  # byte-identical
     assert {p: p.read_bytes() for p in parquet.rglob("*.parquet")} == old_parquet
-    leftovers = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("."))
-    assert leftovers == [], leftovers  # no temp file, WAL or parquet staging left behind
+    assert leftovers(tmp_path) == []  # no temp file, WAL or parquet staging left behind
     # With room again, the same publish succeeds.
     publish(wh, serving, parquet)
     con = duckdb.connect(str(serving), read_only=True)
     assert count(con, "select version from core.dim_version") == 2
     con.close()
+
+
+PUBLISH_SCRIPT = """
+import sys
+from pathlib import Path
+from ingestion.publish import publish
+publish(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
+print("published", flush=True)
+"""
+
+
+def test_publish_killed_midway_keeps_serving_and_the_next_publish_cleans_up(tmp_path: Path) -> None:
+    wh, serving, parquet = tmp_path / "warehouse.duckdb", tmp_path / "serving.duckdb", tmp_path / "parquet"
+    make_warehouse(wh, version=1, rows=100)
+    publish(wh, serving, parquet)
+    old = serving.read_bytes()
+    make_warehouse(wh, version=2, rows=1_000_000)
+    proc = python(PUBLISH_SCRIPT, str(wh), str(serving), str(parquet))
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".serving.duckdb.*.tmp")) and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.kill()  # SIGKILL while the new file is being written
+    proc.communicate(timeout=60)
+    assert serving.read_bytes() == old
+    assert leftovers(tmp_path)  # a killed process cleans nothing...
+    publish(wh, serving, parquet)  # ...the next publish removes what it left
+    assert leftovers(tmp_path) == []
+    con = duckdb.connect(str(serving), read_only=True)
+    assert count(con, "select version from core.dim_version") == 2
+    con.close()
+
+
+def test_publishes_of_one_serving_file_take_turns(tmp_path: Path) -> None:
+    """Two publishes at once: the second waits for the first (publish lock), both succeed,
+    and the serving file is one of the two complete versions."""
+    wh, serving, parquet = tmp_path / "warehouse.duckdb", tmp_path / "serving.duckdb", tmp_path / "parquet"
+    make_warehouse(wh, version=3, rows=300_000)
+    procs = [python(PUBLISH_SCRIPT, str(wh), str(serving), str(parquet)) for _ in range(2)]
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0 and "published" in out, err[-2000:]
+    con = duckdb.connect(str(serving), read_only=True)
+    assert count(con, "select count(*) from marts.indicator_values") == 300_000
+    con.close()
+    assert leftovers(tmp_path) == []
