@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import duckdb
 
@@ -44,11 +44,15 @@ def load_feed(
     feed: str,
     landed: dict[str, str],
     replace_sources_like: str | None = None,
+    window: tuple[date, date] | None = None,
 ) -> LoadStats:
     """Load landed relations (ingest_hash -> relation name) of one feed in one transaction.
 
     `replace_sources_like` also removes earlier batches whose `_source` matches the pattern
     (the synthetic generator replaces its whole output; files keep their history).
+    `window` (half-open [start, end) on the feed's record date) loads one partition range:
+    only valid rows dated inside it are replaced and inserted, so loading a month touches
+    nothing else; quarantined rows, which may have no usable date, are replaced per batch.
     """
     if feed not in FEEDS:  # it names tables in the SQL below: never let anything else through
         raise ValueError(f"unknown feed {feed!r}; feeds are {', '.join(FEEDS)}")
@@ -56,18 +60,30 @@ def load_feed(
     stats = LoadStats(feed=feed)
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     reasons: Counter[str] = Counter()
+    date_column = FEEDS[feed].date_column
+    in_window = "true"
+    window_params: list[date] = []
+    if window is not None:
+        in_window = f'"{date_column}" >= ? and "{date_column}" < ?'
+        window_params = [window[0], window[1]]
     con.execute("begin transaction")
     try:
         if replace_sources_like is not None:
-            for table in (f"raw.{feed}", f"raw.{feed}_quarantine"):
-                con.execute(f"delete from {table} where _source like ?", [replace_sources_like])
+            con.execute(
+                f"delete from raw.{feed} where _source like ? and {in_window}",
+                [replace_sources_like, *window_params],
+            )
+            con.execute(f"delete from raw.{feed}_quarantine where _source like ?", [replace_sources_like])
         for ingest_hash, relation in landed.items():
             valid_sql, quarantine_sql = normalise(con, feed, relation)
-            for table in (f"raw.{feed}", f"raw.{feed}_quarantine"):
-                con.execute(f"delete from {table} where _ingest_hash = ?", [ingest_hash])
+            con.execute(
+                f"delete from raw.{feed} where _ingest_hash = ? and {in_window}",
+                [ingest_hash, *window_params],
+            )
+            con.execute(f"delete from raw.{feed}_quarantine where _ingest_hash = ?", [ingest_hash])
             loaded = con.execute(
-                f"insert into raw.{feed} select *, ?::timestamp, ? from ({valid_sql})",
-                [loaded_at, ingest_hash],
+                f"insert into raw.{feed} select *, ?::timestamp, ? from ({valid_sql}) where {in_window}",
+                [loaded_at, ingest_hash, *window_params],
             ).fetchall()[0][0]
             quarantined = con.execute(
                 f"insert into raw.{feed}_quarantine"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -30,16 +31,39 @@ class IngestReport:
     refused_files: list[tuple[str, str]] = field(default_factory=list)
 
 
-def ingest_synthetic(con: duckdb.DuckDBPyConnection, scale: float, seed: int) -> IngestReport:
-    from ingestion import reference, synthetic
+Window = tuple[date, date] | None
 
+
+def synthetic_landing(con: duckdb.DuckDBPyConnection, scale: float, seed: int) -> dict[str, str]:
+    """The generator's landing tables for (scale, seed), generated once and reused.
+
+    The feeds (partitioned) and the reference data (not partitioned) are separate steps
+    that both read the generator's output; the tables stay in `landing_synthetic` with
+    the parameters that made them, so a rerun or a later partition skips generation.
+    """
+    from ingestion import synthetic
+
+    marker = f"{SYNTHETIC_GENERATOR_VERSION}:{seed}:{scale!r}"
+    names = [*FEEDS, "population", "awards", "entities"]
+    exists = con.execute(
+        "select count(*) from information_schema.tables"
+        " where table_schema = 'landing_synthetic' and table_name = '_params'"
+    ).fetchall()[0][0]
+    if exists and con.execute("select max(marker) from landing_synthetic._params").fetchall()[0][0] == marker:
+        return {name: f"landing_synthetic.{name}" for name in names}
     relations = synthetic.generate(con, scale=scale, seed=seed)
-    batch = hashlib.sha256(f"synthetic:{SYNTHETIC_GENERATOR_VERSION}:{seed}:{scale}".encode()).hexdigest()
-    report = IngestReport()
-    for feed in FEEDS:
-        report.feeds[feed] = load_feed(
-            con, feed, {batch: relations[feed]}, replace_sources_like="synthetic:%"
-        )
+    con.execute("create or replace table landing_synthetic._params as select ? as marker", [marker])
+    return {name: relations[name] for name in names}
+
+
+def _synthetic_batch(scale: float, seed: int) -> str:
+    return hashlib.sha256(f"synthetic:{SYNTHETIC_GENERATOR_VERSION}:{seed}:{scale}".encode()).hexdigest()
+
+
+def ingest_synthetic_reference(con: duckdb.DuckDBPyConnection, scale: float, seed: int) -> IngestReport:
+    from ingestion import reference
+
+    relations = synthetic_landing(con, scale, seed)
     frames: dict[str, pd.DataFrame | None] = {
         "regions": reference.builtin_regions(),
         "sei_ipc": reference.builtin_sei_ipc(),
@@ -49,25 +73,43 @@ def ingest_synthetic(con: duckdb.DuckDBPyConnection, scale: float, seed: int) ->
         "targets": None,
         "reported": None,
     }
-    report.reference_rows = load_reference(con, frames)
-    con.execute("drop schema if exists landing_synthetic cascade")
+    return IngestReport(reference_rows=load_reference(con, frames))
+
+
+def ingest_synthetic_feeds(
+    con: duckdb.DuckDBPyConnection, scale: float, seed: int, window: Window = None
+) -> IngestReport:
+    relations = synthetic_landing(con, scale, seed)
+    batch = _synthetic_batch(scale, seed)
+    report = IngestReport()
+    for feed in FEEDS:
+        report.feeds[feed] = load_feed(
+            con, feed, {batch: relations[feed]}, replace_sources_like="synthetic:%", window=window
+        )
     report.orphans = refresh_orphans(con)
     return report
 
 
-def ingest_files(
+def ingest_synthetic(con: duckdb.DuckDBPyConnection, scale: float, seed: int) -> IngestReport:
+    """Everything from the generator: reference data and the full history of every feed."""
+    report = ingest_synthetic_feeds(con, scale, seed)
+    report.reference_rows = ingest_synthetic_reference(con, scale, seed).reference_rows
+    return report
+
+
+def ingest_files_feeds(
     con: duckdb.DuckDBPyConnection,
     landing_dir: Path,
     max_file_bytes: int,
     archive_dir: Path | None = None,
+    window: Window = None,
 ) -> IngestReport:
-    """Load every landing file; originals are archived by content hash so loads can be replayed.
+    """Load every landing feed file; originals are archived by content hash for replays.
 
     A batch is one file: its identity is its path and content hash, so the same file loaded
     again replaces itself, a changed file adds a newer version, and identical bytes under
     two names stay two batches.
     """
-    from ingestion import reference
     from ingestion.archive import archive_file
     from ingestion.files import read_landing
 
@@ -80,7 +122,19 @@ def ingest_files(
             batch.ingest_hash = hashlib.sha256(f"{batch.source}\0{batch.ingest_hash}".encode()).hexdigest()
             if archive_dir is not None:
                 archive_file(landing_dir / batch.source, archive_dir)
-        report.feeds[feed] = _load_batches(con, feed, batches)
+        report.feeds[feed] = _load_batches(con, feed, batches, window)
+    report.orphans = refresh_orphans(con)
+    return report
+
+
+def ingest_files_reference(
+    con: duckdb.DuckDBPyConnection, landing_dir: Path, max_file_bytes: int
+) -> IngestReport:
+    """Reference files from the landing folder; absent (or empty) ones fall back to defaults."""
+    from ingestion import reference
+    from ingestion.files import read_landing
+
+    landing = read_landing(Path(landing_dir), max_file_bytes=max_file_bytes)
     supplied = {name: frame for name, frame in landing.reference.items() if len(frame)}
     regions = supplied.get("regions")
     if regions is None:
@@ -97,15 +151,25 @@ def ingest_files(
         "targets": supplied.get("targets"),
         "reported": supplied.get("reported"),
     }
-    report.reference_rows = load_reference(con, frames)
-    report.orphans = refresh_orphans(con)
+    return IngestReport(reference_rows=load_reference(con, frames))
+
+
+def ingest_files(
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    max_file_bytes: int,
+    archive_dir: Path | None = None,
+) -> IngestReport:
+    report = ingest_files_feeds(con, landing_dir, max_file_bytes, archive_dir)
+    report.reference_rows = ingest_files_reference(con, landing_dir, max_file_bytes).reference_rows
     return report
 
 
-def ingest_http(con: duckdb.DuckDBPyConnection, config: dict, date_from: str, date_to: str) -> IngestReport:
+def ingest_http_feeds(
+    con: duckdb.DuckDBPyConnection, config: dict, date_from: str | date, date_to: str | date
+) -> IngestReport:
     """Fetch every configured feed one calendar month at a time; any failed window raises
     before anything is written, so a run never leaves a partial window behind."""
-    from ingestion import reference
     from ingestion.http_source import fetch_windows, load_http_config
 
     configs = load_http_config(config)
@@ -114,25 +178,38 @@ def ingest_http(con: duckdb.DuckDBPyConnection, config: dict, date_from: str, da
     fetched = {feed: fetch_windows(cfg, feed, date_from, date_to) for feed, cfg in configs.items()}
     for feed, batches in fetched.items():
         report.feeds[feed] = _load_batches(con, feed, batches)
+    report.orphans = refresh_orphans(con)
+    return report
+
+
+def ingest_builtin_reference(con: duckdb.DuckDBPyConnection) -> IngestReport:
+    from ingestion import reference
+
     regions = reference.builtin_regions()
     frames: dict[str, pd.DataFrame | None] = {
         "regions": regions,
         "population": reference.builtin_population(regions),
         "sei_ipc": reference.builtin_sei_ipc(),
     }
-    report.reference_rows = load_reference(con, frames)
-    report.orphans = refresh_orphans(con)
+    return IngestReport(reference_rows=load_reference(con, frames))
+
+
+def ingest_http(con: duckdb.DuckDBPyConnection, config: dict, date_from: str, date_to: str) -> IngestReport:
+    report = ingest_http_feeds(con, config, date_from, date_to)
+    report.reference_rows = ingest_builtin_reference(con).reference_rows
     return report
 
 
-def _load_batches(con: duckdb.DuckDBPyConnection, feed: str, batches: list) -> LoadStats:
+def _load_batches(
+    con: duckdb.DuckDBPyConnection, feed: str, batches: list, window: Window = None
+) -> LoadStats:
     names: dict[str, str] = {}
     for i, batch in enumerate(batches):
         name = f"_landed_{feed}_{i}"
         con.register(name, batch.frame)
         names[batch.ingest_hash] = name
     try:
-        return load_feed(con, feed, names)
+        return load_feed(con, feed, names, window=window)
     finally:
         for name in names.values():
             con.unregister(name)

@@ -50,8 +50,9 @@ def load_reference(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFram
                 )
             else:
                 con.register("_reference_frame", frame)
+                columns_sql = ", ".join(select_list)
                 con.execute(
-                    f"create or replace table raw.{name} as select {', '.join(select_list)} from _reference_frame"
+                    f"create or replace table raw.{name} as select {columns_sql} from _reference_frame"
                 )
                 con.unregister("_reference_frame")
             counts[name] = con.execute(f"select count(*) from raw.{name}").fetchall()[0][0]

@@ -8,8 +8,8 @@ from pathlib import Path
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 from dagster_dbt import DbtCliResource
 
-from orchestration.assets.dbt import dbt_core, dbt_marts
-from orchestration.assets.ingestion import ingest
+from orchestration.assets.dbt import dbt_core, dbt_marts, exposure_specs
+from orchestration.assets.ingestion import ingest_feeds, ingest_reference
 from orchestration.assets.serving import serving_duckdb
 from orchestration.checks import gx_core_gate, gx_raw_gate
 from orchestration.dbt_project import ipind_dbt_project
@@ -26,7 +26,7 @@ ipind_all = define_asset_job(
 )
 
 defs = Definitions(
-    assets=[ingest, dbt_core, dbt_marts, serving_duckdb],
+    assets=[ingest_feeds, ingest_reference, dbt_core, dbt_marts, serving_duckdb, *exposure_specs()],
     asset_checks=[gx_raw_gate, gx_core_gate],
     jobs=[ipind_all],
     schedules=[daily_refresh],

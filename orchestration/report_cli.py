@@ -61,10 +61,12 @@ def show_indicators(serving: Path, region: str, year: int | None, level: str | N
         if level:
             region_filter += " and v.region_level = ?"
             params.append(level)
+        pivot = ", ".join(
+            f"max(case when v.indicator_code = '{c}' then v.value end)" for c in MAIN_INDICATORS
+        )
         rows = con.execute(
             f"""
-            select v.region_code, v.region_name, v.region_level,
-                {", ".join(f"max(case when v.indicator_code = '{c}' then v.value end)" for c in MAIN_INDICATORS)}
+            select v.region_code, v.region_name, v.region_level, {pivot}
             from marts.indicator_values as v
             where v.period_type = 'year' and v.year = ? and {region_filter}
                 and v.indicator_code in ({codes})

@@ -12,6 +12,7 @@ from pathlib import Path
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
 from ingestion.files import SUPPORTED_EXTENSIONS
+from orchestration.partitions import full_history_tags
 
 LANDING_ENV = "IPIND_LANDING_DIR"
 
@@ -55,6 +56,6 @@ def landing_files_sensor(context: SensorEvaluationContext):
     yield RunRequest(
         run_key=run_key,
         run_config={"resources": {"source": {"config": {"kind": "files", "landing_dir": str(landing)}}}},
-        tags={"ipind/changed_files": ", ".join(changed)[:200]},
+        tags={"ipind/changed_files": ", ".join(changed)[:200], **full_history_tags()},
     )
     context.update_cursor(json.dumps(current, sort_keys=True))

@@ -2,14 +2,18 @@
 
 import json
 from collections.abc import Iterator, Mapping
+from datetime import date
 from typing import Any
 
 import duckdb
-from dagster import AssetExecutionContext, AssetKey, Output
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, AutomationCondition, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import ipind_dbt_project
+from orchestration.partitions import Window, window_from_tags
 from orchestration.resources import IndicatorSettings, WarehouseResource
+
+MARTS_FOLLOW_INPUTS = AutomationCondition.eager() & AutomationCondition.all_deps_blocking_checks_passed()
 
 _GROUPS = {"staging": "staging", "intermediate": "core", "core": "core", "marts": "marts"}
 
@@ -32,10 +36,22 @@ class IpindTranslator(DagsterDbtTranslator):
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
         return ["team:analytics-engineering"]
 
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> AutomationCondition | None:
+        """Marts follow their inputs on their own, but never past a failed blocking check."""
+        if self.get_group_name(dbt_resource_props) == "marts":
+            return MARTS_FOLLOW_INPUTS
+        return None
 
-def dbt_build_args(settings: IndicatorSettings) -> list[str]:
-    """`dbt build` with the settings as vars; buildable tests only (see pitfalls: empty warehouse)."""
-    return ["build", "--vars", json.dumps(settings.dbt_vars()), "--indirect-selection", "buildable"]
+
+def dbt_build_args(settings: IndicatorSettings, window: Window | None) -> list[str]:
+    """`dbt build` with the settings and the run's partition window (half-open) as vars.
+
+    Without a window the incremental facts rebuild every date. Only buildable tests run
+    (see pitfalls: on an empty warehouse eager selection runs a mart's test too early).
+    """
+    start, end = window or (date(1900, 1, 1), date(2100, 1, 1))
+    dbt_vars = {**settings.dbt_vars(), "min_date": start.isoformat(), "max_date": end.isoformat()}
+    return ["build", "--vars", json.dumps(dbt_vars), "--indirect-selection", "buildable"]
 
 
 def _with_row_counts(
@@ -64,7 +80,8 @@ def _run(
     settings: IndicatorSettings,
     warehouse: WarehouseResource,
 ) -> Iterator[Any]:
-    invocation = dbt.cli(dbt_build_args(settings), context=context, raise_on_error=False)
+    window = window_from_tags(dict(context.run.tags))
+    invocation = dbt.cli(dbt_build_args(settings, window), context=context, raise_on_error=False)
     events = list(invocation.stream())
     yield from _with_row_counts(context, events, warehouse)
     if not invocation.is_successful():
@@ -105,3 +122,28 @@ def dbt_marts(
 ):
     """The indicator marts, built only after the core gate passes."""
     yield from _run(context, dbt, settings, warehouse)
+
+
+def exposure_specs() -> list[AssetSpec]:
+    """The BI consumers described by dbt `exposures`, so the lineage shows in the graph."""
+    manifest = json.loads(ipind_dbt_project.manifest_path.read_text(encoding="utf-8"))
+    translator = IpindTranslator()
+    specs = []
+    for exposure in manifest.get("exposures", {}).values():
+        deps = [
+            translator.get_asset_key(manifest["nodes"][node])
+            for node in exposure["depends_on"]["nodes"]
+            if node in manifest["nodes"]
+        ]
+        specs.append(
+            AssetSpec(
+                AssetKey(["bi", exposure["name"]]),
+                deps=deps,
+                description=exposure.get("description"),
+                group_name="reports",
+                kinds={"dashboard"},
+                owners=[f"team:{exposure['owner'].get('name', 'analysts').lower().replace(' ', '-')}"],
+                metadata={"url": exposure.get("url") or ""},
+            )
+        )
+    return specs

@@ -3,6 +3,7 @@
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from ingestion.publish import publish
+from orchestration.assets.dbt import MARTS_FOLLOW_INPUTS
 from orchestration.resources import WarehouseResource
 
 MART_KEYS = [
@@ -18,6 +19,7 @@ MART_KEYS = [
     kinds={"duckdb", "python"},
     owners=["team:data-engineering"],
     pool="duckdb_writer",
+    automation_condition=MARTS_FOLLOW_INPUTS,
     description="marts.* and core.* copied into warehouse/serving.duckdb (storage v1.0.0, "
     "replaced atomically) and exported as Parquet under warehouse/parquet/.",
 )

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='grant_key',
+        on_schema_change='fail'
+    )
+}}
+
 with grants as (
     select * from {{ ref('stg_raw__grants') }}
 ),
@@ -23,6 +32,7 @@ final as (
         g.patentee_region_match as region_match
     from grants as g
     left join regions as r on g.patentee_region_code = r.region_code
+    where {{ in_window('g.grant_date') }}
 )
 
 select * from final

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='event_id',
+        on_schema_change='fail'
+    )
+}}
+
 {#- Events whose patent has no grant are orphans: kept in raw, listed in
     raw.legal_events_quarantine by the loader, re-checked on every load, not counted here. -#}
 with events as (
@@ -14,6 +23,7 @@ final as (
         e.event_type in ('lapse_nonpayment', 'invalidated', 'abandoned') as is_termination
     from events as e
     where e.application_number in (select application_number from {{ ref('stg_raw__grants') }})
+        and {{ in_window('e.event_date') }}
 )
 
 select * from final

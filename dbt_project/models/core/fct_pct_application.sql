@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='pct_application_number',
+        on_schema_change='fail'
+    )
+}}
+
 with pct as (
     select * from {{ ref('stg_raw__pct') }}
 ),
@@ -19,6 +28,7 @@ final as (
         p.ipc_main
     from pct as p
     left join regions as r on p.applicant_region_code = r.region_code
+    where {{ in_window('p.filing_date') }}
 )
 
 select * from final

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='record_id',
+        on_schema_change='fail'
+    )
+}}
+
 with transfers as (
     select * from {{ ref('stg_raw__transfers') }}
 ),
@@ -31,6 +40,7 @@ final as (
     left join regions as fr on t.from_region_code = fr.region_code
     left join regions as tr on t.to_region_code = tr.region_code
     left join entities as e on t.to_name_normalised = e.name_normalised
+    where {{ in_window('t.registration_date') }}
 )
 
 select * from final
