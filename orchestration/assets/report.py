@@ -13,6 +13,7 @@ from pathlib import Path
 from dagster import (
     AssetExecutionContext,
     AssetKey,
+    AutomationCondition,
     ConfigurableResource,
     MaterializeResult,
     MetadataValue,
@@ -57,6 +58,9 @@ class ReportResource(ConfigurableResource):
     group_name="reports",
     kinds={"python", "html"},
     owners=["team:data-engineering"],
+    # Like serving_duckdb, follow each publication when automation is on, so the report
+    # never describes an older serving file than the one BI tools read.
+    automation_condition=AutomationCondition.eager(),
     description="Self-contained HTML report (plotly.js embedded, opens offline) per province: targets "
     "with progress bars, yearly trends, prefecture rankings and, with a boundaries file, a "
     "prefecture choropleth. Written to warehouse/reports/indicator_report.html.",
