@@ -280,7 +280,8 @@ def summarise_run(measured: dict, parsed: dict, dbt: dict) -> dict:
         return steps.get(step, {}).get("wall_s")
 
     stages: dict[str, float | None] = {}
-    ingest = wall("ingest")
+    ingest_steps = [v["wall_s"] for k, v in steps.items() if k.startswith("ingest") and "wall_s" in v]
+    ingest = round(sum(ingest_steps), 2) if ingest_steps else None
     gen = parsed["generate_s"]
     stages["generate"] = gen
     stages["load_raw"] = round(ingest - gen, 2) if ingest is not None and gen is not None else ingest
@@ -289,6 +290,10 @@ def summarise_run(measured: dict, parsed: dict, dbt: dict) -> dict:
         stages[step] = wall(step)
     stages["gx_core_gate"] = wall("gx_core_gate")
     stages["publish"] = wall("serving__serving_duckdb")
+    known = {"gx_raw_gate", "dbt_core", "gx_core_gate", "dbt_marts", "serving__serving_duckdb"}
+    for step, info in steps.items():
+        if step not in known and not step.startswith("ingest") and "wall_s" in info:
+            stages[f"other:{step}"] = info["wall_s"]
     core, marts = dbt.get("dbt_core", {}), dbt.get("dbt_marts", {})
     layers = {f"dbt_core.{k}": v for k, v in core.get("by_layer_s", {}).items()}
     layers |= {f"dbt_marts.{k}": v for k, v in marts.get("by_layer_s", {}).items()}
@@ -365,14 +370,14 @@ def bench_scale(scale: float, args: argparse.Namespace) -> dict:
     logs = work / "logs"
     logs.mkdir()
     env = env_for(warehouse)
-    deadline = time.perf_counter() + args.timeout_min * 60
+    timeout = args.timeout_min * 60  # per run: full build, baseline, incremental
     result: dict = {"scale": scale, "workdir": str(work)}
     print(f"[bench] scale {scale:g}: full build in {warehouse}", flush=True)
 
     # 1. full build
     cmd = [PYTHON, "-m", "bench._ipind", "run", "--source", "synthetic", "--set", f"scale={scale:g}"]
     cmd += ["--set", f"seed={args.seed}", "--warehouse-dir", str(warehouse)]
-    measured = run_measured(cmd, env, deadline - time.perf_counter(), logs / "full.log")
+    measured = run_measured(cmd, env, timeout, logs / "full.log")
     parsed = parse_steps(measured["lines"])
     full = summarise_run(measured, parsed, dbt_results(parsed["run_id"], logs))
     result["full"] = full
@@ -399,48 +404,41 @@ def bench_scale(scale: float, args: argparse.Namespace) -> dict:
         return result
 
     # 2. baseline on the same raw tables
-    left = deadline - time.perf_counter()
-    if left <= 0:
-        result["baseline"] = {"skipped": "scale timeout reached before the baseline"}
-    else:
-        out_db = work / "baseline.duckdb"
-        bm = run_measured(
-            [PYTHON, "-m", "bench.baseline", str(db), str(out_db)], env, left, logs / "baseline.log"
-        )
-        base: dict = {k: bm[k] for k in ("wall_s", "cpu_s", "peak_rss_tree_gib", "returncode", "timed_out")}
-        for _, line in bm["lines"]:
-            if line.startswith("BASELINE_RESULT "):
-                base |= json.loads(line.split(" ", 1)[1])
-        if bm["returncode"] == 0 and (warehouse / "serving.duckdb").exists():
-            from bench.baseline import compare
+    out_db = work / "baseline.duckdb"
+    bm = run_measured(
+        [PYTHON, "-m", "bench.baseline", str(db), str(out_db)], env, timeout, logs / "baseline.log"
+    )
+    base: dict = {k: bm[k] for k in ("wall_s", "cpu_s", "peak_rss_tree_gib", "returncode", "timed_out")}
+    for _, line in bm["lines"]:
+        if line.startswith("BASELINE_RESULT "):
+            base |= json.loads(line.split(" ", 1)[1])
+    if bm["returncode"] == 0 and (warehouse / "serving.duckdb").exists():
+        from bench.baseline import compare
 
-            base["agreement"] = compare(out_db, warehouse / "serving.duckdb")
-        elif bm["returncode"]:
-            base["log_tail"] = [line for _, line in bm["lines"][-10:]]
-        result["baseline"] = base
-        if base.get("returncode") == 0 and full["transform_s"] and not full["timed_out"]:
-            result["platform_over_baseline"] = round(full["transform_s"] / bm["wall_s"], 2)
-            print(
-                f"[bench] scale {scale:g}: baseline {bm['wall_s']} s; transform ratio "
-                f"{result['platform_over_baseline']}",
-                flush=True,
-            )
-        out_db.unlink(missing_ok=True)
+        base["agreement"] = compare(out_db, warehouse / "serving.duckdb")
+    elif bm["returncode"]:
+        base["log_tail"] = [line for _, line in bm["lines"][-10:]]
+    result["baseline"] = base
+    if base.get("returncode") == 0 and full["transform_s"] and not full["timed_out"]:
+        result["platform_over_baseline"] = round(full["transform_s"] / bm["wall_s"], 2)
+        print(
+            f"[bench] scale {scale:g}: baseline {bm['wall_s']} s; transform ratio "
+            f"{result['platform_over_baseline']}",
+            flush=True,
+        )
+    out_db.unlink(missing_ok=True)
 
     # 3. one new month on top of the full build
-    left = deadline - time.perf_counter()
     if args.no_incremental:
         result["incremental"] = {"skipped": "--no-incremental"}
     elif full["timed_out"] or full["returncode"]:
         result["incremental"] = {"skipped": "the full build did not finish"}
-    elif left <= 0:
-        result["incremental"] = {"skipped": "scale timeout reached before the incremental run"}
     else:
         landing = work / "landing"
         exported = export_month(db, landing)
         cmd = [PYTHON, "-m", "bench._ipind", "run", "--source", "files", "--landing", str(landing)]
         cmd += ["--warehouse-dir", str(warehouse)]
-        im = run_measured(cmd, env, left, logs / "incremental.log")
+        im = run_measured(cmd, env, timeout, logs / "incremental.log")
         ip = parse_steps(im["lines"])
         inc = summarise_run(im, ip, dbt_results(ip["run_id"], logs))
         inc["month"] = exported["month"]
@@ -583,10 +581,22 @@ def markdown(doc: dict) -> str:
     return intro + "\n" + "\n".join(lines + tg) + "\n"
 
 
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="bench.run", description=__doc__.splitlines()[0])
     p.add_argument("--scales", default="1,10,30", help="comma-separated synthetic scales (default 1,10,30)")
-    p.add_argument("--timeout-min", type=float, default=20.0, help="per scale (default 20)")
+    p.add_argument(
+        "--timeout-min",
+        type=float,
+        default=20.0,
+        help="per run (full build, baseline, incremental); default 20",
+    )
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--workdir", default=os.environ.get("IPIND_BENCH_DIR", "/tmp/ipind-bench"))
     p.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
@@ -601,6 +611,8 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": len(os.sched_getaffinity(0)),
             "python": platform.python_version(),
             "load_avg_at_start": os.getloadavg(),
+            "git_head": _git("rev-parse", "--short", "HEAD"),
+            "git_dirty_files": len(_git("status", "--porcelain").splitlines()),
         },
         "timeout_min": args.timeout_min,
         "targets_def": TARGETS,
