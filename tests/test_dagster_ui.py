@@ -335,6 +335,7 @@ def test_asset_graph_page(dagit: Dagit, finished_run: dict[str, Any], browser: A
         "[...document.querySelectorAll('[role=dialog]')].map(d => d.innerText).find(t => t.includes('█'))",
     )
     assert "湖北省" in dialog and "武汉市" in dialog
+    time.sleep(1)  # the dialog fades in
     browser.save_screenshot(str(warehouse / "ui_report_asset_chart.png"))
 
 
