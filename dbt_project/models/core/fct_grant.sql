@@ -1,8 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='grant_key',
+        incremental_strategy='append',
+        pre_hook="{{ delete_window('grant_date') }}",
         on_schema_change='fail'
     )
 }}

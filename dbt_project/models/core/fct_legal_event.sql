@@ -1,8 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='event_id',
+        incremental_strategy='append',
+        pre_hook="{{ delete_window('event_date') }}",
         on_schema_change='fail'
     )
 }}

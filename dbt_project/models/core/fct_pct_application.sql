@@ -1,8 +1,8 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='pct_application_number',
+        incremental_strategy='append',
+        pre_hook="{{ delete_window('filing_date') }}",
         on_schema_change='fail'
     )
 }}

@@ -1,15 +1,17 @@
 {#- The frame every indicator shares: the last day with data (the end of the month of the
-    newest event in any feed), the first year, the settings and the data vintage. -#}
+    newest event in any feed), the first year (of the oldest event of any flow feed, so a PCT
+    filing or a pledge older than every grant still counts in its own year), the settings and
+    the data vintage. -#}
 with event_dates as (
     select max(grant_date) as last_date, min(grant_date) as first_date from {{ ref('fct_grant') }}
     union all
     select max(event_date), null from {{ ref('fct_legal_event') }}
     union all
-    select max(registration_date), null from {{ ref('fct_transfer') }}
+    select max(registration_date), min(registration_date) from {{ ref('fct_transfer') }}
     union all
-    select max(registration_date), null from {{ ref('fct_pledge') }}
+    select max(registration_date), min(registration_date) from {{ ref('fct_pledge') }}
     union all
-    select max(filing_date), null from {{ ref('fct_pct_application') }}
+    select max(filing_date), min(filing_date) from {{ ref('fct_pct_application') }}
 ),
 
 loads as (
