@@ -119,7 +119,7 @@ def run_measured(cmd: list[str], env: dict, timeout_s: float, log_path: Path) ->
     lines: list[tuple[float, str]] = []
 
     def reader() -> None:
-        with log_path.open("w") as log:
+        with log_path.open("w", buffering=1) as log:
             for line in proc.stdout:  # type: ignore[union-attr]
                 stamp = time.perf_counter() - t0
                 lines.append((stamp, line.rstrip("\n")))
@@ -394,13 +394,13 @@ def bench_scale(scale: float, args: argparse.Namespace) -> dict:
         counts = raw_counts(db)
         result["raw_rows"] = counts
         result["raw_rows_total"] = sum(counts.values())
-        if full["wall_s"]:
+        if not full["timed_out"] and not full["returncode"]:
             result["rows_per_s_e2e"] = round(sum(counts.values()) / full["wall_s"])
-            ingest = full["steps"].get("ingest", {}).get("wall_s")
-            if ingest:
-                result["rows_per_s_ingest"] = round(sum(counts.values()) / ingest)
-            if full["transform_s"] and not full["timed_out"]:
+            if full["transform_s"]:
                 result["rows_per_s_transform"] = round(sum(counts.values()) / full["transform_s"])
+        ingest = [full["stages_s"].get("generate"), full["stages_s"].get("load_raw")]
+        if all(v for v in ingest):
+            result["rows_per_s_ingest"] = round(sum(counts.values()) / sum(ingest))
     except Exception as exc:  # noqa: BLE001 - a killed run can leave no raw tables
         result["raw_rows_error"] = str(exc)
         return result
@@ -553,6 +553,8 @@ def markdown(doc: dict) -> str:
     add("Dagster+dbt overhead, not in DuckDB (s)", lambda r: r["full"]["overhead"]["total_s"])
     add("  of which Dagster start-up (s)", lambda r: r["full"]["overhead"]["dagster_startup_s"])
     add("rows/s end to end", lambda r: r["rows_per_s_e2e"])
+    add("rows/s ingest (generate + load)", lambda r: r["rows_per_s_ingest"])
+    add("rows/s transform (dbt)", lambda r: r["rows_per_s_transform"])
     add("peak RSS, process tree (GiB)", lambda r: r["full"]["peak_rss_tree_gib"])
     add("peak RSS, largest process (GiB)", lambda r: r["full"]["peak_rss_largest_process_gib"])
     add("**platform transform** dbt_core+dbt_marts (s)", lambda r: r["full"]["transform_s"])
@@ -603,6 +605,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     p.add_argument("--keep", action="store_true", help="keep each scale's warehouse")
     p.add_argument("--no-incremental", action="store_true")
+    p.add_argument(
+        "--append",
+        action="store_true",
+        help="keep the other scales already in --out (a scale rerun replaces its entry)",
+    )
     args = p.parse_args(argv)
     scales = [float(s) for s in args.scales.split(",") if s.strip()]
     out = Path(args.out)
@@ -619,10 +626,15 @@ def main(argv: list[str] | None = None) -> int:
         "targets_def": TARGETS,
         "results": [],
     }
+    if args.append and out.exists():
+        previous = json.loads(out.read_text()).get("results", [])
+        doc["results"] = [r for r in previous if r["scale"] not in scales]
     for scale in scales:
         result = bench_scale(scale, args)
         result["load_avg_after"] = os.getloadavg()
+        result["git_head"] = doc["machine"]["git_head"]
         doc["results"].append(result)
+        doc["results"].sort(key=lambda r: r["scale"])
         doc["targets"] = targets(doc["results"])
         out.write_text(json.dumps(doc, indent=2, default=str) + "\n")
         out.with_suffix(".md").write_text(markdown(doc))
