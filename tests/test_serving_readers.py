@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import textwrap
 import venv
 from pathlib import Path
@@ -93,10 +92,12 @@ READ_EVERY_TABLE = """
     ).fetchall():
         name = f"{schema}.{table}"
         # count(r) takes every column of every row (r is the whole row as a struct).
-        rows, whole_rows = con.execute(f'select count(*), count(r) from "{schema}"."{table}" as r').fetchall()[0]
+        sql = f'select count(*), count(r) from "{schema}"."{table}" as r'
+        rows, whole_rows = con.execute(sql).fetchall()[0]
         assert rows == whole_rows, name
         out["tables"][name] = rows
-        out["columns"][name] = [d[0] for d in con.execute(f'select * from "{schema}"."{table}" limit 0').description]
+        described = con.execute(f'select * from "{schema}"."{table}" limit 0').description
+        out["columns"][name] = [d[0] for d in described]
     out["value_sum"] = con.execute("select sum(value) from marts.indicator_values").fetchall()[0][0]
     try:
         con.execute("create table marts.written_by_a_reader (x integer)")
