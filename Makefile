@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export IPIND_WAREHOUSE_DIR ?= $(CURDIR)/warehouse
 export DAGSTER_HOME ?= $(IPIND_WAREHOUSE_DIR)/.dagster_home
 
-.PHONY: install demo test dev lint bench bi clean manifest
+.PHONY: install demo test dev lint bench bi clean manifest browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,12 @@ manifest: $(STAMP)
 demo: install
 	$(BIN)/ipind demo
 
-test: install
+# Headless Chromium for the UI test, from Debian's packages (never downloaded at run time).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && fc-list :lang=zh | grep -q . \
+		|| (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver fonts-wqy-microhei)
+
+test: install browser
 	$(BIN)/python -m pytest -q -x --durations=15
 
 dev: install

@@ -13,12 +13,14 @@ from typing import Any, Literal, get_args, get_origin
 
 import yaml
 
+from orchestration.assets.report import ReportResource
 from orchestration.resources import IndicatorSettings, SourceResource, WarehouseResource, _safe_setting
 
 RESOURCE_OF_KEY: dict[str, str] = {
     **{name: "settings" for name in IndicatorSettings.model_fields},
     **{name: "source" for name in SourceResource.model_fields},
     **{name: "warehouse" for name in WarehouseResource.model_fields},
+    **{name: "report" for name in ReportResource.model_fields},
 }
 RESOURCE_OF_KEY["landing"] = "source"  # alias of landing_dir
 RESOURCE_OF_KEY["source"] = "source"  # alias of kind
@@ -58,9 +60,12 @@ def build_run_config(options: dict[str, Any]) -> dict[str, Any]:
         if resource is None:
             raise ConfigError(f"unknown setting {key!r}; known: {', '.join(sorted(RESOURCE_OF_KEY))}")
         name = {"landing": "landing_dir", "source": "kind"}.get(key, key)
-        model = {"settings": IndicatorSettings, "source": SourceResource, "warehouse": WarehouseResource}[
-            resource
-        ]
+        model = {
+            "settings": IndicatorSettings,
+            "source": SourceResource,
+            "warehouse": WarehouseResource,
+            "report": ReportResource,
+        }[resource]
         resources.setdefault(resource, {})[name] = _coerce(model, name, value, shown=key)
     return {"resources": {name: {"config": cfg} for name, cfg in resources.items()}}
 

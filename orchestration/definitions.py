@@ -10,6 +10,7 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.assets.dbt import dbt_core, dbt_marts, exposure_specs
 from orchestration.assets.ingestion import ingest_feeds, ingest_reference
+from orchestration.assets.report import ReportResource, indicator_report
 from orchestration.assets.serving import serving_duckdb
 from orchestration.checks import gx_core_gate, gx_raw_gate
 from orchestration.dbt_project import ipind_dbt_project
@@ -26,7 +27,15 @@ ipind_all = define_asset_job(
 )
 
 defs = Definitions(
-    assets=[ingest_feeds, ingest_reference, dbt_core, dbt_marts, serving_duckdb, *exposure_specs()],
+    assets=[
+        ingest_feeds,
+        ingest_reference,
+        dbt_core,
+        dbt_marts,
+        serving_duckdb,
+        indicator_report,
+        *exposure_specs(),
+    ],
     asset_checks=[gx_raw_gate, gx_core_gate],
     jobs=[ipind_all],
     schedules=[daily_refresh],
@@ -39,5 +48,6 @@ defs = Definitions(
         "warehouse": WarehouseResource(),
         "source": SourceResource(),
         "settings": IndicatorSettings(),
+        "report": ReportResource(),
     },
 )

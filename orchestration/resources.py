@@ -40,9 +40,17 @@ class WarehouseResource(ConfigurableResource):
     def connect(self, read_only: bool = False):  # noqa: ANN201 - duckdb connection
         import duckdb
 
-        con = duckdb.connect(str(self.database_path), read_only=read_only)
-        con.execute(f"set memory_limit = '{_safe_setting(self.duckdb_memory_limit)}'")
-        con.execute(f"set threads = {int(self.duckdb_threads)}")
+        memory_limit = _safe_setting(self.duckdb_memory_limit)
+        threads = int(self.duckdb_threads)
+        try:
+            con = duckdb.connect(str(self.database_path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise RuntimeError(
+                f"{self.database_path} is held by another process (another ipind run or a tool "
+                f"with the working database open); wait for it to finish. DuckDB said: {exc}"
+            ) from exc
+        con.execute(f"set memory_limit = '{memory_limit}'")
+        con.execute(f"set threads = {threads}")
         return con
 
 
