@@ -185,6 +185,8 @@ PCTS = [
     ["PCT/CN2022/000001", "2022-03-01", "CN", "东西湖甲公司", "enterprise", "420112", "CN", "H04L 5/00"],
     ["PCT/IB2022/050002", "2022-04-01", "IB", "东西湖甲公司", "enterprise", "420112", "CN", "H04L 5/00"],
     ["PCT/CN2022/000003", "2022-05-01", "CN", "台湾乙公司", "enterprise", "", "TW", "H04L 5/00"],
+    # filed before the first grant (2004-06-01): the periods must start in 2003
+    ["PCT/CN2003/000004", "2003-11-20", "CN", "东西湖甲公司", "enterprise", "420112", "CN", "H04L 5/00"],
 ]
 
 POPULATION = [
@@ -463,7 +465,9 @@ def test_ytd_periods_and_yoy(s: Served) -> None:
     assert s.rows("select max(year) from marts.indicator_values where period_type = 'year'") == [(2022,)]
     assert s.rows("select max(period_end) from marts.indicator_values where period_type = 'ytd'") == [
         (date(2023, 6, 30),)]
-    assert s.rows("select min(year) from marts.indicator_values") == [(2004,)]
+    # the first year is that of the oldest event in any flow feed (a 2003 PCT filing), not of the
+    # oldest grant (2004)
+    assert s.rows("select min(year) from marts.indicator_values") == [(2003,)]
 
 
 def test_province_administered_city_old_code_and_address_only(s: Served) -> None:
@@ -513,6 +517,10 @@ def test_pct_receiving_office_cn_by_default(s: Served) -> None:
     assert s.v("420000", "pct_applications", "2022-12-31", level="province") == 1
     assert s.v("420112", "pct_applications", "2022-03-31") == 1
     assert s.v("420112", "pct_applications", "2022-02-28") == 0
+    # a filing older than every grant still counts in its own year
+    assert s.v("420112", "pct_applications", "2003-12-31") == 1
+    assert s.v("420112", "pct_applications", "2003-10-31") == 0
+    assert s.v("420112", "invention_in_force", "2003-12-31") == 0
 
 
 def test_university_to_sme_and_inclusive_pledges(s: Served) -> None:

@@ -110,6 +110,7 @@ def test_pct_basis_origin(default: Served, x: Served) -> None:
     assert x.v("420112", "pct_applications", "2022-03-31") == 1
     assert x.v("420112", "pct_applications", "2022-04-30") == 2
     assert x.v("420000", "pct_applications", "2022-12-31", level="province") == 2
+    assert x.v("420112", "pct_applications", "2003-12-31") == 1  # RO CN: the same under both
 
 
 def test_inclusive_pledge_threshold(default: Served, x: Served) -> None:
