@@ -1,19 +1,26 @@
 """dbt models as Dagster assets, split so a blocking check can sit between core and marts."""
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import duckdb
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, AutomationCondition, Output
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, AutomationCondition, MetadataValue, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration.dbt_project import ipind_dbt_project
+from orchestration.dbt_project import DBT_PROJECT_DIR, ipind_dbt_project
+from orchestration.metadata import prefecture_chart_markdown, preview_markdown
 from orchestration.partitions import Window, window_from_tags
 from orchestration.resources import IndicatorSettings, WarehouseResource
 
 MARTS_FOLLOW_INPUTS = AutomationCondition.eager() & AutomationCondition.all_deps_blocking_checks_passed()
+
+INDICATOR_VALUES = AssetKey(["marts", "indicator_values"])
 
 _GROUPS = {"staging": "staging", "intermediate": "core", "core": "core", "marts": "marts"}
 
@@ -55,9 +62,12 @@ def dbt_build_args(settings: IndicatorSettings, window: Window | None) -> list[s
 
 
 def _with_row_counts(
-    context: AssetExecutionContext, events: list[Any], warehouse: WarehouseResource
+    context: AssetExecutionContext,
+    events: list[Any],
+    warehouse: WarehouseResource,
+    docs: Path | None = None,
 ) -> Iterator[Any]:
-    """Row counts added after dbt exits: the dbt process holds DuckDB's write lock while it runs."""
+    """Row counts, previews and charts, added after dbt exits (dbt holds the write lock)."""
     con = duckdb.connect(str(warehouse.database_path), read_only=True)
     try:
         for event in events:
@@ -66,7 +76,15 @@ def _with_row_counts(
                 schema, name = key.path[0], key.path[-1]
                 try:
                     count = con.execute(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0]
-                    event = event.with_metadata({**event.metadata, "dagster/row_count": count})
+                    extra = {
+                        "dagster/row_count": count,
+                        "preview": MetadataValue.md(preview_markdown(con, schema, name)),
+                    }
+                    if key == INDICATOR_VALUES:
+                        extra["chart"] = MetadataValue.md(prefecture_chart_markdown(con))
+                    if docs is not None:
+                        extra["dbt_docs"] = MetadataValue.url(docs.as_uri())
+                    event = event.with_metadata({**event.metadata, **extra})
                 except duckdb.Error:
                     pass
             yield event
@@ -79,13 +97,44 @@ def _run(
     dbt: DbtCliResource,
     settings: IndicatorSettings,
     warehouse: WarehouseResource,
+    docs_too: bool = False,
 ) -> Iterator[Any]:
     window = window_from_tags(dict(context.run.tags))
-    invocation = dbt.cli(dbt_build_args(settings, window), context=context, raise_on_error=False)
+    args = dbt_build_args(settings, window)
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
     events = list(invocation.stream())
-    yield from _with_row_counts(context, events, warehouse)
+    docs = generate_docs(warehouse, args[2]) if docs_too and invocation.is_successful() else None
+    yield from _with_row_counts(context, events, warehouse, docs)
     if not invocation.is_successful():
         raise RuntimeError(f"dbt build failed: {invocation.get_error()}")
+
+
+def generate_docs(warehouse: WarehouseResource, dbt_vars: str) -> Path | None:
+    """`dbt docs generate --static` into warehouse/dbt_docs: one self-contained page."""
+    target = warehouse.root / "dbt_docs"
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dbt")),
+            "docs",
+            "generate",
+            "--static",
+            "--quiet",
+            "--vars",
+            dbt_vars,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "IPIND_WAREHOUSE_DIR": str(warehouse.root)},
+        check=False,
+    )
+    page = target / "static_index.html"
+    return page if result.returncode == 0 and page.exists() else None
 
 
 @dbt_assets(
@@ -120,8 +169,8 @@ def dbt_marts(
     settings: IndicatorSettings,
     warehouse: WarehouseResource,
 ):
-    """The indicator marts, built only after the core gate passes."""
-    yield from _run(context, dbt, settings, warehouse)
+    """The indicator marts, built only after the core gate passes; then the dbt docs."""
+    yield from _run(context, dbt, settings, warehouse, docs_too=True)
 
 
 def exposure_specs() -> list[AssetSpec]:
