@@ -6,7 +6,7 @@ disturb each other's numbers. The newest event is a grant on 2023-06-20, so the 
 is 2023-06-30: years up to 2022 are complete, 2023 exists only as year-to-date periods.
 
 Regions used (GB/T 2260, built-in regions reference):
-  湖北 420000 — 武汉 420100 (江岸 420102, 汉阳 420104, 武昌 420106, 洪山 420111,
+  湖北 420000 — 武汉 420100 (江岸 420102, 硚口 420104, 武昌 420106, 洪山 420111,
   东西湖 420112, 江夏 420115), 黄石 420200 (黄石港 420202, 大冶 420281), 十堰 420300
   (茅箭 420302), 宜昌 420500 (西陵 420502, 伍家岗 420503), 襄阳 420600 (樊城 420606),
   荆门 420800 (京山市 420882, formerly 京山县 420821), 仙桃 429004.
@@ -66,8 +66,8 @@ HK1 = _inv(2017, 2)  # HK patentee (code 420115 given), assigned to 江夏 on 20
 
 # Utility models / designs ----------------------------------------------------------------
 UA = _um(2019, 1)  # 江岸, licensed 2021-08-01
-HY = [_um(2021, i) for i in range(1, 7)]  # 汉阳 grants (YTD / YoY)
-HY_DESIGN = _design(2022, 1)  # 汉阳 design 2022 (zero base)
+HY = [_um(2021, i) for i in range(1, 7)]  # 硚口 grants (YTD / YoY)
+HY_DESIGN = _design(2022, 1)  # 硚口 design 2022 (zero base)
 XT = _um(2022, 1)  # 仙桃 429004
 JS = _um(2022, 2)  # old code 420821 京山县 → 420882 京山市
 XY1 = _um(2022, 3)  # address only, resolves to 樊城区 420606
@@ -104,14 +104,14 @@ GRANTS = [
     _g(HK1, "invention", "2017-06-01", "2020-03-03", "香港甲有限公司", "enterprise", "420115",
        country="HK"),
     _g(UA, "utility_model", "2019-01-02", "2019-07-01", "武汉江岸甲公司", "enterprise", "420102"),
-    # 汉阳: 2 grants in 2021, 4 utility models + 1 design in 2022
-    _g(HY[0], "utility_model", "2021-01-04", "2021-05-10", "汉阳甲公司", "enterprise", "420104"),
-    _g(HY[1], "utility_model", "2021-01-04", "2021-12-20", "汉阳甲公司", "enterprise", "420104"),
-    _g(HY[2], "utility_model", "2021-06-01", "2022-01-15", "汉阳甲公司", "enterprise", "420104"),
-    _g(HY[3], "utility_model", "2021-06-01", "2022-03-10", "汉阳甲公司", "enterprise", "420104"),
-    _g(HY[4], "utility_model", "2021-06-01", "2022-03-31", "汉阳甲公司", "enterprise", "420104"),
-    _g(HY[5], "utility_model", "2021-06-01", "2022-07-01", "汉阳甲公司", "enterprise", "420104"),
-    _g(HY_DESIGN, "design", "2022-01-05", "2022-08-08", "汉阳甲公司", "enterprise", "420104", ipc=""),
+    # 硚口: 2 grants in 2021, 4 utility models + 1 design in 2022
+    _g(HY[0], "utility_model", "2021-01-04", "2021-05-10", "硚口甲公司", "enterprise", "420104"),
+    _g(HY[1], "utility_model", "2021-01-04", "2021-12-20", "硚口甲公司", "enterprise", "420104"),
+    _g(HY[2], "utility_model", "2021-06-01", "2022-01-15", "硚口甲公司", "enterprise", "420104"),
+    _g(HY[3], "utility_model", "2021-06-01", "2022-03-10", "硚口甲公司", "enterprise", "420104"),
+    _g(HY[4], "utility_model", "2021-06-01", "2022-03-31", "硚口甲公司", "enterprise", "420104"),
+    _g(HY[5], "utility_model", "2021-06-01", "2022-07-01", "硚口甲公司", "enterprise", "420104"),
+    _g(HY_DESIGN, "design", "2022-01-05", "2022-08-08", "硚口甲公司", "enterprise", "420104", ipc=""),
     _g(XT, "utility_model", "2022-01-05", "2022-04-01", "仙桃甲公司", "enterprise", "429004"),
     _g(JS, "utility_model", "2022-01-05", "2022-05-05", "京山甲公司", "enterprise", "420821"),
     _g(XY1, "utility_model", "2022-01-05", "2022-06-06", "襄阳甲公司", "enterprise", "",
@@ -129,6 +129,7 @@ LEGAL_EVENTS = [
     ["LE1", B1, "2021-03-01", "lapse_nonpayment"],
     ["LE2", B1, "2021-09-01", "restored"],
     ["LE3", B2, "2022-02-01", "lapse_nonpayment"],
+    ["LE4", D4, "2023-03-01", "lapse_nonpayment"],  # the only stock change of 2023
 ]
 
 TRANSFER_COLUMNS = (
@@ -168,6 +169,9 @@ PLEDGES = [
      f"{D1};{D2};{D3}", "cancelled"],
     ["PL2", "2021-10-10", "黄石甲公司", "enterprise", "420202", "中国银行黄石分行", "800",
      f"{D1};{D4}", "registered"],
+    # the same enterprise again, registered in 大冶: one enterprise for 黄石 and 湖北
+    ["PL3", "2021-11-11", "黄石甲公司", "enterprise", "420281", "中国银行黄石分行", "100",
+     E2, "registered"],
     ["PH1", "2021-07-07", "湖南乙公司", "enterprise", "430102", "长沙银行", "2000", HU2, "registered"],
     ["PH2", "2022-03-03", "湖南丙公司", "enterprise", "430102", "长沙银行", "500", HU2, "registered"],
     ["PH3", "2022-09-09", "湖南丙公司", "enterprise", "430102", "长沙银行", "300", HU2, "registered"],
@@ -195,6 +199,8 @@ POPULATION = [
     # 宜昌 has no row of its own: its population is the sum of its counties' rows
     ["420502", 2020, 500_000], ["420503", 2020, 300_000],
     ["420502", 2021, 510_000], ["420503", 2021, 310_000],
+    # filed under the old code 京山县 420821: counts for 京山市 420882
+    ["420821", 2020, 600_000],
 ]
 
 TARGET_COLUMNS = "region_code,indicator_code,year_from,year,target_value,comparator,source".split(",")
@@ -207,6 +213,9 @@ TARGETS = [
     ["420000", "grants_total", 2022, 2022, 1000, ">", "t-missed"],
     ["440000", "grants_total", 2022, 2022, 1, ">", "t-nodata"],
     ["430000", "patent_product_filings", 2022, 2022, 2500, ">=", "t-reported"],
+    ["420202", "invention_in_force", 2023, 2023, 3, ">=", "t-stock-risk"],
+    ["420202", "invention_in_force", 2023, 2023, 2, ">=", "t-stock-ontrack"],
+    ["420281", "high_value_in_force", 2023, 2023, 10, "growth>=", "t-growth-risk"],
 ]
 
 REPORTED = [
@@ -372,14 +381,20 @@ def test_pledge_of_three_patents_counts_once_and_makes_them_high_value(s: Served
     assert s.v("420202", "pledge_amount_100m_cny", "2021-12-31") == pytest.approx(0.23)
     assert s.v("420202", "pledge_count", "2021-12-31") == 2
     assert s.v("420202", "pledged_patents", "2021-12-31") == 4
-    assert s.v("420200", "pledge_amount_100m_cny", "2021-12-31", level="prefecture") == pytest.approx(0.23)
-    assert s.v("420000", "pledge_amount_100m_cny", "2021-12-31", level="province") == pytest.approx(0.23)
+    # 黄石 and 湖北 also have PL3 (100 万元, 大冶)
+    assert s.v("420200", "pledge_amount_100m_cny", "2021-12-31", level="prefecture") == pytest.approx(0.24)
+    assert s.v("420000", "pledge_amount_100m_cny", "2021-12-31", level="province") == pytest.approx(0.24)
+    assert s.v("420200", "pledged_patents", "2021-12-31", level="prefecture") == 5  # D1-D4, E2
     assert s.v("420202", "invention_in_force", "2021-12-31") == 4
     assert s.v("420202", "hv_pledge", "2021-12-31") == 3  # D4 only in the 800 万元 pledge
     assert s.v("420202", "high_value_in_force", "2021-12-31") == 3
     # PL2 (800 < 1,000) by an enterprise: one inclusive enterprise
     assert s.v("420202", "inclusive_pledge_enterprises", "2021-12-31") == 1
     assert s.v("420202", "inclusive_pledge_enterprises", "2021-04-30") == 0
+    # 黄石甲 pledged below the threshold in 黄石港 and in 大冶: one enterprise above county level
+    assert s.v("420281", "inclusive_pledge_enterprises", "2021-12-31") == 1
+    assert s.v("420200", "inclusive_pledge_enterprises", "2021-12-31", level="prefecture") == 1
+    assert s.v("420000", "inclusive_pledge_enterprises", "2021-12-31", level="province") == 1
     # the cancellation neither counts as a pledge of 2022 nor removes the high value
     assert s.v("420202", "pledge_count", "2022-12-31") == 0
     assert s.v("420202", "pledge_amount_100m_cny", "2022-12-31") == 0
@@ -434,13 +449,17 @@ def test_ratios_null_without_population_and_divided_by_previous_year_end(s: Serv
     assert s.v("420000", "invention_in_force", "2022-12-31", level="province") == 10
     assert s.v("420000", "invention_in_force_per_10k", "2022-12-31", level="province") == pytest.approx(
         10 / 58_300_000 * 1e4)
-    # 2023 year to date: divided by the 2022 year end
+    # 2023 year to date (D4 lapsed on 2023-03-01: 9): divided by the 2022 year end
     assert s.v("420000", "invention_in_force_per_10k", "2023-06-30", level="province") == pytest.approx(
-        10 / 58_440_000 * 1e4)
+        9 / 58_440_000 * 1e4)
+    # a population row under the old code 420821: 京山市 has 0 per 10k (not null), and so has 荆门
+    assert s.v("420882", "invention_in_force_per_10k", "2021-12-31") == 0
+    assert s.v("420800", "invention_in_force_per_10k", "2021-12-31", level="prefecture") == 0
+    assert s.v("420882", "invention_in_force_per_10k", "2022-12-31") is None  # no 2021 row
 
 
 def test_ytd_periods_and_yoy(s: Served) -> None:
-    # 汉阳 utility models: 2021-05-10, 2021-12-20; 2022-01-15, 2022-03-10, 2022-03-31, 2022-07-01
+    # 硚口 utility models: 2021-05-10, 2021-12-20; 2022-01-15, 2022-03-10, 2022-03-31, 2022-07-01
     expected = {1: 1, 2: 1, 3: 3, 4: 3, 5: 3, 6: 3, 7: 4, 8: 4, 9: 4, 10: 4, 11: 4, 12: 4}
     rows = s.rows(
         "select month, value from marts.indicator_values where region_code = '420104'"
@@ -483,7 +502,7 @@ def test_province_administered_city_old_code_and_address_only(s: Served) -> None
     # address only: 樊城区 resolves to the county, "湖北省襄阳市" to the prefecture only
     assert s.v("420606", "grants_total", "2022-12-31") == 1
     assert s.v("420600", "grants_total", "2022-12-31", level="prefecture") == 2
-    # 湖北 2022: 汉阳 5, 仙桃 1, 京山 1, 襄阳 2 = 9 (the TW patentee excluded)
+    # 湖北 2022: 硚口 5, 仙桃 1, 京山 1, 襄阳 2 = 9 (the TW patentee excluded)
     assert s.v("420000", "grants_total", "2022-12-31", level="province") == 9
     prefectures = s.rows(
         "select sum(value) from marts.indicator_values where region_level = 'prefecture'"
@@ -577,6 +596,16 @@ def test_target_tracking_statuses(s: Served) -> None:
     assert got["t-nodata"][0:2] == ("no_data", None)
     # from the reported file: 2,600 ≥ 2,500
     assert got["t-reported"][0:3] == ("met", 2600, pytest.approx(104.0))
+    # a stock in 2023: 黄石港 4 at end 2022, 3 in June 2023 (D4 lapsed); projected
+    # 4 + (3 − 4) × 12 / 6 = 2: below 3 (at risk), meets 2 (on track)
+    assert got["t-stock-risk"][0:4] == ("at_risk", 3, pytest.approx(100.0), date(2023, 6, 30))
+    assert got["t-stock-ontrack"][0:2] == ("on_track", 3)
+    # 大冶 high value in June 2023: 2, as in June 2022 → 0 % growth, projected 0 %: at risk
+    assert got["t-growth-risk"][0:2] == ("at_risk", 0)
+    projected = dict(s.rows("select source, projected_value from marts.target_tracking"))
+    assert projected["t-stock-risk"] == pytest.approx(2.0)
+    assert projected["t-cum-risk"] == pytest.approx(0.57)
+    assert projected["t-ontrack"] == pytest.approx(2.0)
 
 
 def test_reconciliation(s: Served) -> None:
