@@ -36,7 +36,7 @@ def appno(body: str) -> str:
     """Application number with its check character (feeds.md): digits × 2,3,4,5,6,7,8,9,2,3,4,5,
     summed, modulo 11, 10 written X."""
     assert body.isdigit() and len(body) in (8, 12)
-    check = sum(int(d) * w for d, w in zip(body, _WEIGHTS)) % 11
+    check = sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=False)) % 11
     return f"{body}.{'X' if check == 10 else check}"
 
 
@@ -75,16 +75,52 @@ XY2 = _um(2022, 4)  # address only, resolves to 襄阳市 420600 only
 TW1 = _um(2022, 5)  # TW patentee: counted nowhere
 HU1, HU2, HU3 = _um(2019, 11), _um(2019, 12), _um(2023, 1)  # 湖南 芙蓉区
 
-GRANT_COLUMNS = (
-    "application_number,patent_type,title,filing_date,grant_date,ipc_main,ipc_all,patentee_name,"
-    "patentee_type,patentee_region_code,patentee_address,patentee_country,overseas_family_grants"
-).split(",")
+GRANT_COLUMNS = [
+    "application_number",
+    "patent_type",
+    "title",
+    "filing_date",
+    "grant_date",
+    "ipc_main",
+    "ipc_all",
+    "patentee_name",
+    "patentee_type",
+    "patentee_region_code",
+    "patentee_address",
+    "patentee_country",
+    "overseas_family_grants",
+]
 
 
-def _g(app, ptype, filed, granted, name, ptype_holder, code, *, ipc="G06F 16/00", address="",
-       country="CN", overseas=0):
-    return [app, ptype, f"专利{app}", filed, granted, ipc, ipc, name, ptype_holder, code,
-            address, country, overseas]
+def _g(
+    app,
+    ptype,
+    filed,
+    granted,
+    name,
+    ptype_holder,
+    code,
+    *,
+    ipc="G06F 16/00",
+    address="",
+    country="CN",
+    overseas=0,
+):
+    return [
+        app,
+        ptype,
+        f"专利{app}",
+        filed,
+        granted,
+        ipc,
+        ipc,
+        name,
+        ptype_holder,
+        code,
+        address,
+        country,
+        overseas,
+    ]
 
 
 GRANTS = [
@@ -97,12 +133,20 @@ GRANTS = [
     _g(D2, "invention", "2019-03-01", "2020-08-01", "黄石甲公司", "enterprise", "420202"),
     _g(D3, "invention", "2019-03-01", "2020-08-01", "黄石甲公司", "enterprise", "420202"),
     _g(D4, "invention", "2019-05-01", "2020-09-01", "黄石甲公司", "enterprise", "420202"),
-    _g(E1, "invention", "2008-05-06", "2011-03-01", "大冶丙公司", "enterprise", "420281",
-       ipc="H01M 10/052", overseas=2),
+    _g(
+        E1,
+        "invention",
+        "2008-05-06",
+        "2011-03-01",
+        "大冶丙公司",
+        "enterprise",
+        "420281",
+        ipc="H01M 10/052",
+        overseas=2,
+    ),
     _g(E2, "invention", "2018-01-10", "2021-02-01", "大冶丁公司", "enterprise", "420281"),
     _g(F1, "invention", "2017-01-01", "2020-01-01", "十堰甲公司", "enterprise", "420302"),
-    _g(HK1, "invention", "2017-06-01", "2020-03-03", "香港甲有限公司", "enterprise", "420115",
-       country="HK"),
+    _g(HK1, "invention", "2017-06-01", "2020-03-03", "香港甲有限公司", "enterprise", "420115", country="HK"),
     _g(UA, "utility_model", "2019-01-02", "2019-07-01", "武汉江岸甲公司", "enterprise", "420102"),
     # 硚口: 2 grants in 2021, 4 utility models + 1 design in 2022
     _g(HY[0], "utility_model", "2021-01-04", "2021-05-10", "硚口甲公司", "enterprise", "420104"),
@@ -114,12 +158,37 @@ GRANTS = [
     _g(HY_DESIGN, "design", "2022-01-05", "2022-08-08", "硚口甲公司", "enterprise", "420104", ipc=""),
     _g(XT, "utility_model", "2022-01-05", "2022-04-01", "仙桃甲公司", "enterprise", "429004"),
     _g(JS, "utility_model", "2022-01-05", "2022-05-05", "京山甲公司", "enterprise", "420821"),
-    _g(XY1, "utility_model", "2022-01-05", "2022-06-06", "襄阳甲公司", "enterprise", "",
-       address="湖北省襄阳市樊城区人民路1号"),
-    _g(XY2, "utility_model", "2022-01-05", "2022-06-07", "襄阳乙公司", "enterprise", "",
-       address="湖北省襄阳市"),
-    _g(TW1, "utility_model", "2022-01-05", "2022-02-02", "台湾甲股份有限公司", "enterprise", "",
-       address="台湾省台北市信义路五段7号", country="TW"),
+    _g(
+        XY1,
+        "utility_model",
+        "2022-01-05",
+        "2022-06-06",
+        "襄阳甲公司",
+        "enterprise",
+        "",
+        address="湖北省襄阳市樊城区人民路1号",
+    ),
+    _g(
+        XY2,
+        "utility_model",
+        "2022-01-05",
+        "2022-06-07",
+        "襄阳乙公司",
+        "enterprise",
+        "",
+        address="湖北省襄阳市",
+    ),
+    _g(
+        TW1,
+        "utility_model",
+        "2022-01-05",
+        "2022-02-02",
+        "台湾甲股份有限公司",
+        "enterprise",
+        "",
+        address="台湾省台北市信义路五段7号",
+        country="TW",
+    ),
     _g(HU1, "utility_model", "2019-06-01", "2020-05-01", "湖南甲大学", "university", "430102"),
     _g(HU2, "utility_model", "2019-06-01", "2020-06-01", "湖南乙公司", "enterprise", "430102"),
     _g(HU3, "utility_model", "2023-01-03", "2023-06-20", "湖南丙公司", "enterprise", "430102"),
@@ -132,46 +201,185 @@ LEGAL_EVENTS = [
     ["LE4", D4, "2023-03-01", "lapse_nonpayment"],  # the only stock change of 2023
 ]
 
-TRANSFER_COLUMNS = (
-    "record_id,application_number,kind,license_type,registration_date,from_name,from_type,"
-    "from_region_code,to_name,to_type,to_region_code,to_is_sme"
-).split(",")
-
-TRANSFERS = [
-    ["TA1", A1, "assignment", "", "2021-06-15", "武汉江岸甲公司", "enterprise", "420102",
-     "宜昌西陵乙公司", "enterprise", "420502", "false"],
-    ["LA1", UA, "license", "ordinary", "2021-08-01", "武汉江岸甲公司", "enterprise", "420102",
-     "武汉许可甲公司", "enterprise", "420102", "true"],
-    ["THK", HK1, "assignment", "", "2022-05-20", "香港甲有限公司", "enterprise", "",
-     "武汉江夏丁公司", "enterprise", "420115", "false"],
-    # 湖南: university / institute → SME
-    ["TH1", HU1, "assignment", "", "2021-03-03", "湖南甲大学", "university", "430102",
-     "长沙小微甲公司", "enterprise", "430102", "true"],
-    ["TH2", HU1, "license", "ordinary", "2022-02-02", "湖南甲大学", "university", "430102",
-     "长沙小微乙公司", "enterprise", "430102", "true"],
-    ["TH3", HU1, "license", "ordinary", "2022-04-04", "湖南丙研究所", "research_institute", "430102",
-     "长沙小微丙公司", "enterprise", "430102", ""],  # SME according to entities.csv
-    ["TH4", HU1, "license", "exclusive", "2022-05-05", "湖南甲大学", "university", "430102",
-     "长沙大型丁集团", "enterprise", "430102", "false"],
-    ["TH5", HU2, "assignment", "", "2022-06-06", "湖南乙公司", "enterprise", "430102",
-     "长沙小微甲公司", "enterprise", "430102", "true"],
+TRANSFER_COLUMNS = [
+    "record_id",
+    "application_number",
+    "kind",
+    "license_type",
+    "registration_date",
+    "from_name",
+    "from_type",
+    "from_region_code",
+    "to_name",
+    "to_type",
+    "to_region_code",
+    "to_is_sme",
 ]
 
-PLEDGE_COLUMNS = (
-    "pledge_id,registration_date,pledgor_name,pledgor_type,pledgor_region_code,pledgee_name,"
-    "amount_10k_cny,application_numbers,status"
-).split(",")
+TRANSFERS = [
+    [
+        "TA1",
+        A1,
+        "assignment",
+        "",
+        "2021-06-15",
+        "武汉江岸甲公司",
+        "enterprise",
+        "420102",
+        "宜昌西陵乙公司",
+        "enterprise",
+        "420502",
+        "false",
+    ],
+    [
+        "LA1",
+        UA,
+        "license",
+        "ordinary",
+        "2021-08-01",
+        "武汉江岸甲公司",
+        "enterprise",
+        "420102",
+        "武汉许可甲公司",
+        "enterprise",
+        "420102",
+        "true",
+    ],
+    [
+        "THK",
+        HK1,
+        "assignment",
+        "",
+        "2022-05-20",
+        "香港甲有限公司",
+        "enterprise",
+        "",
+        "武汉江夏丁公司",
+        "enterprise",
+        "420115",
+        "false",
+    ],
+    # 湖南: university / institute → SME
+    [
+        "TH1",
+        HU1,
+        "assignment",
+        "",
+        "2021-03-03",
+        "湖南甲大学",
+        "university",
+        "430102",
+        "长沙小微甲公司",
+        "enterprise",
+        "430102",
+        "true",
+    ],
+    [
+        "TH2",
+        HU1,
+        "license",
+        "ordinary",
+        "2022-02-02",
+        "湖南甲大学",
+        "university",
+        "430102",
+        "长沙小微乙公司",
+        "enterprise",
+        "430102",
+        "true",
+    ],
+    [
+        "TH3",
+        HU1,
+        "license",
+        "ordinary",
+        "2022-04-04",
+        "湖南丙研究所",
+        "research_institute",
+        "430102",
+        "长沙小微丙公司",
+        "enterprise",
+        "430102",
+        "",
+    ],  # SME according to entities.csv
+    [
+        "TH4",
+        HU1,
+        "license",
+        "exclusive",
+        "2022-05-05",
+        "湖南甲大学",
+        "university",
+        "430102",
+        "长沙大型丁集团",
+        "enterprise",
+        "430102",
+        "false",
+    ],
+    [
+        "TH5",
+        HU2,
+        "assignment",
+        "",
+        "2022-06-06",
+        "湖南乙公司",
+        "enterprise",
+        "430102",
+        "长沙小微甲公司",
+        "enterprise",
+        "430102",
+        "true",
+    ],
+]
+
+PLEDGE_COLUMNS = [
+    "pledge_id",
+    "registration_date",
+    "pledgor_name",
+    "pledgor_type",
+    "pledgor_region_code",
+    "pledgee_name",
+    "amount_10k_cny",
+    "application_numbers",
+    "status",
+]
 
 PLEDGES = [
-    ["PL1", "2021-04-20", "黄石甲公司", "enterprise", "420202", "中国银行黄石分行", "1500",
-     f"{D1};{D2};{D3}", "registered"],
-    ["PL1", "2022-03-15", "黄石甲公司", "enterprise", "420202", "中国银行黄石分行", "1500",
-     f"{D1};{D2};{D3}", "cancelled"],
-    ["PL2", "2021-10-10", "黄石甲公司", "enterprise", "420202", "中国银行黄石分行", "800",
-     f"{D1};{D4}", "registered"],
+    [
+        "PL1",
+        "2021-04-20",
+        "黄石甲公司",
+        "enterprise",
+        "420202",
+        "中国银行黄石分行",
+        "1500",
+        f"{D1};{D2};{D3}",
+        "registered",
+    ],
+    [
+        "PL1",
+        "2022-03-15",
+        "黄石甲公司",
+        "enterprise",
+        "420202",
+        "中国银行黄石分行",
+        "1500",
+        f"{D1};{D2};{D3}",
+        "cancelled",
+    ],
+    [
+        "PL2",
+        "2021-10-10",
+        "黄石甲公司",
+        "enterprise",
+        "420202",
+        "中国银行黄石分行",
+        "800",
+        f"{D1};{D4}",
+        "registered",
+    ],
     # the same enterprise again, registered in 大冶: one enterprise for 黄石 and 湖北
-    ["PL3", "2021-11-11", "黄石甲公司", "enterprise", "420281", "中国银行黄石分行", "100",
-     E2, "registered"],
+    ["PL3", "2021-11-11", "黄石甲公司", "enterprise", "420281", "中国银行黄石分行", "100", E2, "registered"],
     ["PH1", "2021-07-07", "湖南乙公司", "enterprise", "430102", "长沙银行", "2000", HU2, "registered"],
     ["PH2", "2022-03-03", "湖南丙公司", "enterprise", "430102", "长沙银行", "500", HU2, "registered"],
     ["PH3", "2022-09-09", "湖南丙公司", "enterprise", "430102", "长沙银行", "300", HU2, "registered"],
@@ -180,10 +388,16 @@ PLEDGES = [
     ["PH6", "2023-05-05", "湖南丁公司", "enterprise", "430102", "长沙银行", "1000", HU2, "registered"],
 ]
 
-PCT_COLUMNS = (
-    "pct_application_number,filing_date,receiving_office,applicant_name,applicant_type,"
-    "applicant_region_code,applicant_country,ipc_main"
-).split(",")
+PCT_COLUMNS = [
+    "pct_application_number",
+    "filing_date",
+    "receiving_office",
+    "applicant_name",
+    "applicant_type",
+    "applicant_region_code",
+    "applicant_country",
+    "ipc_main",
+]
 
 PCTS = [
     ["PCT/CN2022/000001", "2022-03-01", "CN", "东西湖甲公司", "enterprise", "420112", "CN", "H04L 5/00"],
@@ -194,16 +408,30 @@ PCTS = [
 ]
 
 POPULATION = [
-    ["420000", 2020, 57_750_000], ["420000", 2021, 58_300_000], ["420000", 2022, 58_440_000],
-    ["420106", 2020, 1_000_000], ["420106", 2021, 1_100_000], ["420106", 2022, 1_200_000],
+    ["420000", 2020, 57_750_000],
+    ["420000", 2021, 58_300_000],
+    ["420000", 2022, 58_440_000],
+    ["420106", 2020, 1_000_000],
+    ["420106", 2021, 1_100_000],
+    ["420106", 2022, 1_200_000],
     # 宜昌 has no row of its own: its population is the sum of its counties' rows
-    ["420502", 2020, 500_000], ["420503", 2020, 300_000],
-    ["420502", 2021, 510_000], ["420503", 2021, 310_000],
+    ["420502", 2020, 500_000],
+    ["420503", 2020, 300_000],
+    ["420502", 2021, 510_000],
+    ["420503", 2021, 310_000],
     # filed under the old code 京山县 420821: counts for 京山市 420882
     ["420821", 2020, 600_000],
 ]
 
-TARGET_COLUMNS = "region_code,indicator_code,year_from,year,target_value,comparator,source".split(",")
+TARGET_COLUMNS = [
+    "region_code",
+    "indicator_code",
+    "year_from",
+    "year",
+    "target_value",
+    "comparator",
+    "source",
+]
 
 TARGETS = [
     ["430000", "pledge_amount_100m_cny", 2021, 2022, 0.5, "cumulative>=", "t-cum-met"],
@@ -235,21 +463,34 @@ def _write(path: Path, header: list[str], rows: list[list[object]]) -> None:
 def write_landing(landing: Path) -> Path:
     landing.mkdir(parents=True, exist_ok=True)
     _write(landing / "grants_cases.csv", GRANT_COLUMNS, GRANTS)
-    _write(landing / "legal_events_cases.csv",
-           ["event_id", "application_number", "event_date", "event_type"], LEGAL_EVENTS)
+    _write(
+        landing / "legal_events_cases.csv",
+        ["event_id", "application_number", "event_date", "event_type"],
+        LEGAL_EVENTS,
+    )
     _write(landing / "transfers_cases.csv", TRANSFER_COLUMNS, TRANSFERS)
     _write(landing / "pledges_cases.csv", PLEDGE_COLUMNS, PLEDGES)
     _write(landing / "pct_cases.csv", PCT_COLUMNS, PCTS)
     _write(landing / "population.csv", ["region_code", "year", "resident_population"], POPULATION)
-    _write(landing / "sei_ipc.csv", ["sei_code", "sei_name", "ipc_prefix"],
-           [["6", "新能源汽车产业", "H01M"], ["1", "新一代信息技术产业", "H04L"]])
-    _write(landing / "awards.csv", ["application_number", "award", "year"],
-           [[E1, "china_patent_award", 2022], [E2, "national_sti_award", 2022]])
-    _write(landing / "entities.csv", ["name", "entity_type", "is_sme", "is_high_tech", "region_code"],
-           [["长沙小微丙公司", "enterprise", "true", "false", "430102"]])
+    _write(
+        landing / "sei_ipc.csv",
+        ["sei_code", "sei_name", "ipc_prefix"],
+        [["6", "新能源汽车产业", "H01M"], ["1", "新一代信息技术产业", "H04L"]],
+    )
+    _write(
+        landing / "awards.csv",
+        ["application_number", "award", "year"],
+        [[E1, "china_patent_award", 2022], [E2, "national_sti_award", 2022]],
+    )
+    _write(
+        landing / "entities.csv",
+        ["name", "entity_type", "is_sme", "is_high_tech", "region_code"],
+        [["长沙小微丙公司", "enterprise", "true", "false", "430102"]],
+    )
     _write(landing / "targets.csv", TARGET_COLUMNS, TARGETS)
-    _write(landing / "reported.csv", ["region_code", "indicator_code", "period_end", "value", "source"],
-           REPORTED)
+    _write(
+        landing / "reported.csv", ["region_code", "indicator_code", "period_end", "value", "source"], REPORTED
+    )
     return landing
 
 
@@ -287,8 +528,15 @@ class Served:
     def rows(self, sql: str, params: list | None = None) -> list[tuple]:
         return self.con.execute(sql, params or []).fetchall()
 
-    def row(self, region: str, indicator: str, period_end: str, *, level: str = "county",
-            period_type: str | None = None) -> dict:
+    def row(
+        self,
+        region: str,
+        indicator: str,
+        period_end: str,
+        *,
+        level: str = "county",
+        period_type: str | None = None,
+    ) -> dict:
         """The indicator_values row; period_type defaults to year for 31 Dec, else ytd."""
         if period_type is None:
             period_type = "year" if period_end.endswith("-12-31") else "ytd"
@@ -300,10 +548,17 @@ class Served:
         names = [d[0] for d in found.description]
         rows = found.fetchall()
         assert len(rows) == 1, (region, level, indicator, period_type, period_end, rows)
-        return dict(zip(names, rows[0]))
+        return dict(zip(names, rows[0], strict=True))
 
-    def v(self, region: str, indicator: str, period_end: str, *, level: str = "county",
-          period_type: str | None = None) -> float | None:
+    def v(
+        self,
+        region: str,
+        indicator: str,
+        period_end: str,
+        *,
+        level: str = "county",
+        period_type: str | None = None,
+    ) -> float | None:
         return self.row(region, indicator, period_end, level=level, period_type=period_type)["value"]
 
 
@@ -345,8 +600,16 @@ def test_transfer_across_prefectures_counts_where_held_on_31_december(s: Served)
 def test_lapsed_and_restored_patent(s: Served) -> None:
     # 武昌: B1 lapsed 2021-03-01 and restored 2021-09-01; B2 lapsed 2022-02-01 for good.
     expected = {
-        "2020-12-31": 2, "2021-02-28": 2, "2021-03-31": 1, "2021-08-31": 1, "2021-09-30": 2,
-        "2021-12-31": 2, "2022-01-31": 2, "2022-02-28": 1, "2022-12-31": 1, "2023-06-30": 1,
+        "2020-12-31": 2,
+        "2021-02-28": 2,
+        "2021-03-31": 1,
+        "2021-08-31": 1,
+        "2021-09-30": 2,
+        "2021-12-31": 2,
+        "2022-01-31": 2,
+        "2022-02-28": 1,
+        "2022-12-31": 1,
+        "2023-06-30": 1,
     }
     got = {d: s.v("420106", "invention_in_force", d) for d in expected}
     assert got == expected
@@ -406,14 +669,37 @@ def test_pledge_of_three_patents_counts_once_and_makes_them_high_value(s: Served
 def test_patent_meeting_several_criteria_counts_once(s: Served) -> None:
     # 大冶: E1 (filed 2008-05-06, H01M = SEI, 2 overseas family grants, award 2022),
     #       E2 (granted 2021-02-01, award 2022 only).
-    y2021 = {c: s.v("420281", c, "2021-12-31") for c in (
-        "hv_sei", "hv_overseas_family", "hv_maintained_10y", "hv_pledge", "hv_award",
-        "high_value_in_force", "invention_in_force")}
-    assert y2021 == {"hv_sei": 1, "hv_overseas_family": 1, "hv_maintained_10y": 1, "hv_pledge": 0,
-                     "hv_award": 0, "high_value_in_force": 1, "invention_in_force": 2}
+    y2021 = {
+        c: s.v("420281", c, "2021-12-31")
+        for c in (
+            "hv_sei",
+            "hv_overseas_family",
+            "hv_maintained_10y",
+            "hv_pledge",
+            "hv_award",
+            "high_value_in_force",
+            "invention_in_force",
+        )
+    }
+    assert y2021 == {
+        "hv_sei": 1,
+        "hv_overseas_family": 1,
+        "hv_maintained_10y": 1,
+        "hv_pledge": 0,
+        "hv_award": 0,
+        "high_value_in_force": 1,
+        "invention_in_force": 2,
+    }
     y2022 = {c: s.v("420281", c, "2022-12-31") for c in y2021}
-    assert y2022 == {"hv_sei": 1, "hv_overseas_family": 1, "hv_maintained_10y": 1, "hv_pledge": 0,
-                     "hv_award": 2, "high_value_in_force": 2, "invention_in_force": 2}
+    assert y2022 == {
+        "hv_sei": 1,
+        "hv_overseas_family": 1,
+        "hv_maintained_10y": 1,
+        "hv_pledge": 0,
+        "hv_award": 2,
+        "high_value_in_force": 2,
+        "invention_in_force": 2,
+    }
     # maintained from the day after 2018-05-06
     assert s.v("420281", "hv_maintained_10y", "2018-04-30") == 0
     assert s.v("420281", "hv_maintained_10y", "2018-05-31") == 1
@@ -437,21 +723,26 @@ def test_ratios_null_without_population_and_divided_by_previous_year_end(s: Serv
     assert row["yoy_pct"] == pytest.approx((1 / 110 - 0.02) / 0.02 * 100)
     # 宜昌 has no own row: the sum of its counties (500,000 + 300,000)
     assert s.v("420500", "invention_in_force_per_10k", "2021-12-31", level="prefecture") == pytest.approx(
-        1 / 800_000 * 1e4)
+        1 / 800_000 * 1e4
+    )
     # 湖北 in force end 2021: A1, B1, B2, C2, D1-D4, E1, E2, F1 = 11; high value C2, D1-D3, E1 = 5
     assert s.v("420000", "invention_in_force", "2021-12-31", level="province") == 11
     assert s.v("420000", "high_value_in_force", "2021-12-31", level="province") == 5
     assert s.v("420000", "invention_in_force_per_10k", "2021-12-31", level="province") == pytest.approx(
-        11 / 57_750_000 * 1e4)
+        11 / 57_750_000 * 1e4
+    )
     assert s.v("420000", "high_value_per_10k", "2021-12-31", level="province") == pytest.approx(
-        5 / 57_750_000 * 1e4)
+        5 / 57_750_000 * 1e4
+    )
     # end 2022: A1, B1, D1-D4, E1, E2, F1, HK1 (now held in 江夏) = 10
     assert s.v("420000", "invention_in_force", "2022-12-31", level="province") == 10
     assert s.v("420000", "invention_in_force_per_10k", "2022-12-31", level="province") == pytest.approx(
-        10 / 58_300_000 * 1e4)
+        10 / 58_300_000 * 1e4
+    )
     # 2023 year to date (D4 lapsed on 2023-03-01: 9): divided by the 2022 year end
     assert s.v("420000", "invention_in_force_per_10k", "2023-06-30", level="province") == pytest.approx(
-        9 / 58_440_000 * 1e4)
+        9 / 58_440_000 * 1e4
+    )
     # a population row under the old code 420821: 京山市 has 0 per 10k (not null), and so has 荆门
     assert s.v("420882", "invention_in_force_per_10k", "2021-12-31") == 0
     assert s.v("420800", "invention_in_force_per_10k", "2021-12-31", level="prefecture") == 0
@@ -463,7 +754,8 @@ def test_ytd_periods_and_yoy(s: Served) -> None:
     expected = {1: 1, 2: 1, 3: 3, 4: 3, 5: 3, 6: 3, 7: 4, 8: 4, 9: 4, 10: 4, 11: 4, 12: 4}
     rows = s.rows(
         "select month, value from marts.indicator_values where region_code = '420104'"
-        " and indicator_code = 'grants_utility_model' and period_type = 'ytd' and year = 2022")
+        " and indicator_code = 'grants_utility_model' and period_type = 'ytd' and year = 2022"
+    )
     assert dict(rows) == expected
     year = s.row("420104", "grants_utility_model", "2022-12-31")
     assert year["month"] is None and year["value"] == 4
@@ -483,7 +775,8 @@ def test_ytd_periods_and_yoy(s: Served) -> None:
     # year periods only for complete years (as of 2023-06-30), ytd up to the as-of month
     assert s.rows("select max(year) from marts.indicator_values where period_type = 'year'") == [(2022,)]
     assert s.rows("select max(period_end) from marts.indicator_values where period_type = 'ytd'") == [
-        (date(2023, 6, 30),)]
+        (date(2023, 6, 30),)
+    ]
     # the first year is that of the oldest event in any flow feed (a 2003 PCT filing), not of the
     # oldest grant (2004)
     assert s.rows("select min(year) from marts.indicator_values") == [(2003,)]
@@ -507,12 +800,14 @@ def test_province_administered_city_old_code_and_address_only(s: Served) -> None
     prefectures = s.rows(
         "select sum(value) from marts.indicator_values where region_level = 'prefecture'"
         " and parent_code = '420000' and indicator_code = 'grants_total' and period_type = 'year'"
-        " and year = 2022")
+        " and year = 2022"
+    )
     assert prefectures == [(9,)]
     counties = s.rows(
         "select sum(value) from marts.indicator_values where region_level = 'county'"
         " and region_code like '42%' and indicator_code = 'grants_total' and period_type = 'year'"
-        " and year = 2022")
+        " and year = 2022"
+    )
     assert counties == [(8,)]  # 襄阳乙 resolved to no county
 
 
@@ -527,7 +822,9 @@ def test_domestic_scope(s: Served) -> None:
     assert s.v("420115", "transfers", "2022-12-31") == 0
     # no region outside 湖北/湖南 is reported (the TW grant and PCT count nowhere)
     assert s.rows("select distinct left(region_code, 2) from marts.indicator_values order by 1") == [
-        ("42",), ("43",)]
+        ("42",),
+        ("43",),
+    ]
 
 
 def test_pct_receiving_office_cn_by_default(s: Served) -> None:
@@ -566,18 +863,24 @@ def test_university_to_sme_and_inclusive_pledges(s: Served) -> None:
 
 def test_ranks_within_parent(s: Served) -> None:
     # 武汉 counties, in force end 2021: 武昌 2, 洪山 1, the others 0 (tied)
-    ranks = dict(s.rows(
-        "select region_code, rank_in_parent from marts.indicator_values where region_level = 'county'"
-        " and parent_code = '420100' and indicator_code = 'invention_in_force'"
-        " and period_type = 'year' and year = 2021"))
+    ranks = dict(
+        s.rows(
+            "select region_code, rank_in_parent from marts.indicator_values where region_level = 'county'"
+            " and parent_code = '420100' and indicator_code = 'invention_in_force'"
+            " and period_type = 'year' and year = 2021"
+        )
+    )
     assert ranks["420106"] == 1 and ranks["420111"] == 2
     assert ranks["420102"] == 3 and ranks["420115"] == 3
 
 
 def test_target_tracking_statuses(s: Served) -> None:
-    got = {r[0]: r[1:] for r in s.rows(
-        "select source, status, actual_value, progress_pct, actual_period_end"
-        " from marts.target_tracking")}
+    got = {
+        r[0]: r[1:]
+        for r in s.rows(
+            "select source, status, actual_value, progress_pct, actual_period_end from marts.target_tracking"
+        )
+    }
     assert set(got) == {t[-1] for t in TARGETS}
     # 湖南 pledges 2021 + 2022 = 0.2 + 0.37 = 0.57 ≥ 0.5
     assert got["t-cum-met"][0] == "met"
@@ -609,9 +912,12 @@ def test_target_tracking_statuses(s: Served) -> None:
 
 
 def test_reconciliation(s: Served) -> None:
-    got = {r[0]: r[1:] for r in s.rows(
-        "select source, period_type, computed_value, reported_value, diff_pct"
-        " from marts.reconciliation")}
+    got = {
+        r[0]: r[1:]
+        for r in s.rows(
+            "select source, period_type, computed_value, reported_value, diff_pct from marts.reconciliation"
+        )
+    }
     assert got["r-year"] == ("year", 5, 4, pytest.approx(25.0))
     assert got["r-ytd"] == ("ytd", 3, 3, 0)
     assert got["r-external"][1:] == (None, 2600, None)
@@ -620,18 +926,20 @@ def test_reconciliation(s: Served) -> None:
 def test_every_row_carries_settings_and_vintage(s: Served) -> None:
     assert s.rows(
         "select count(distinct settings_hash), count(*) filter (where settings_hash is null"
-        " or data_vintage is null) from marts.indicator_values") == [(1, 0)]
+        " or data_vintage is null) from marts.indicator_values"
+    ) == [(1, 0)]
 
 
 def test_region_indicators_annual_is_the_wide_year_view(s: Served) -> None:
     rows = s.rows(
         "select region_level, parent_code, grants_total, pledge_amount_100m_cny, invention_in_force,"
         " invention_in_force_per_10k from marts.region_indicators_annual"
-        " where region_code = '420202' and year = 2021")
+        " where region_code = '420202' and year = 2021"
+    )
     assert rows == [("county", "420200", 0, pytest.approx(0.23), 4, None)]
     # 仙桃 twice: as a county and at prefecture level
     assert s.rows(
         "select region_level, parent_code, grants_total from marts.region_indicators_annual"
-        " where region_code = '429004' and year = 2022 order by region_level") == [
-        ("county", "429004", 1), ("prefecture", "420000", 1)]
+        " where region_code = '429004' and year = 2022 order by region_level"
+    ) == [("county", "429004", 1), ("prefecture", "420000", 1)]
     assert s.rows("select max(year) from marts.region_indicators_annual") == [(2022,)]
