@@ -46,5 +46,10 @@ lint: install
 bench: install
 	$(BIN)/python -m bench.run
 
+# The dashboards (Apache Superset, bi/) from $(IPIND_WAREHOUSE_DIR)/serving.duckdb; the BI
+# virtualenv (bi/.venv, pinned in bi/requirements.txt) is installed on first use.
+bi:
+	bi/build.sh
+
 clean:
 	rm -rf warehouse dbt_project/target dbt_project/logs
