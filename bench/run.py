@@ -405,7 +405,14 @@ def bench_scale(scale: float, args: argparse.Namespace) -> dict:
         result["raw_rows_error"] = str(exc)
         return result
 
-    # 2. baseline on the same raw tables
+    # 2. baseline on the same raw tables (only when the ingest steps completed: a killed load
+    # leaves the raw tables of an unknown subset of feeds)
+    ingested = [v for k, v in full["steps"].items() if k.startswith("ingest")]
+    if not ingested or any(v["status"] != "success" for v in ingested):
+        result["baseline"] = {"skipped": "the ingest steps did not finish: no complete raw tables"}
+        if not args.keep:
+            shutil.rmtree(warehouse, ignore_errors=True)
+        return result
     out_db = work / "baseline.duckdb"
     bm = run_measured(
         [PYTHON, "-m", "bench.baseline", str(db), str(out_db)], env, timeout, logs / "baseline.log"
