@@ -4,13 +4,19 @@ with grants as (
     select application_number, ipc_main, ipc_all from {{ ref('stg_raw__grants') }}
 ),
 
+split_codes as (
+    select
+        application_number,
+        unnest(string_split(coalesce(ipc_all, '') || ';' || coalesce(ipc_main, ''), ';')) as code
+    from grants
+),
+
 ipc_codes as (
     select distinct
         application_number,
-        upper(replace(trim(code.unnest), ' ', '')) as ipc
-    from grants,
-        unnest(string_split(coalesce(ipc_all, '') || ';' || coalesce(ipc_main, ''), ';')) as code
-    where trim(code.unnest) <> ''
+        upper(replace(trim(code), ' ', '')) as ipc
+    from split_codes
+    where trim(code) <> ''
 ),
 
 prefixes as (
