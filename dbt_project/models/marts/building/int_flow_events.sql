@@ -1,6 +1,7 @@
 {#- Every counted flow event, one row per indicator it counts for, at the region it is
     attributed to (first patentee at grant, assignor/licensor, pledgor, first applicant).
-    Indicators counted as distinct things carry the thing in distinct_key. -#}
+    Indicators counted as distinct things carry the thing in distinct_key. Amounts are
+    decimals so sums are exact whatever order they are added in. -#}
 with grants as (
     select * from {{ ref('fct_grant') }} where is_domestic
 ),
@@ -24,7 +25,7 @@ pct as (
 
 events as (
     select 'grants_total' as indicator_code, region_code, grant_date as event_date,
-        1.0 as amount, cast(null as varchar) as distinct_key
+        cast(1 as decimal(38, 8)) as amount, cast(null as varchar) as distinct_key
     from grants
     union all
     select 'grants_' || patent_type, region_code, grant_date, 1.0, null
@@ -45,7 +46,7 @@ events as (
     where from_type in ('university', 'research_institute') and to_is_sme
     union all
     select 'pledge_amount_100m_cny', pledgor_region_code, registration_date,
-        cast(amount_10k_cny as double) / 10000.0, null
+        cast(amount_10k_cny * 0.0001 as decimal(38, 8)), null
     from pledges
     union all
     select 'pledge_count', pledgor_region_code, registration_date, 1.0, null

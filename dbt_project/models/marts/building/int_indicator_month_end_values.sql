@@ -25,16 +25,27 @@ rollup as (
     select * from {{ ref('int_region_rollup') }}
 ),
 
+{#- Sum at the recorded region first (thousands of rows), then roll up to the levels. -#}
+flow_by_code as (
+    select
+        indicator_code,
+        region_code,
+        cast({{ dbt.last_day('event_date', 'month') }} as date) as month_end,
+        sum(amount) as amount
+    from {{ ref('int_flow_events') }}
+    where distinct_key is null
+    group by 1, 2, 3
+),
+
 flow_amounts as (
     select
-        e.indicator_code,
+        f.indicator_code,
         r.region_level,
         r.report_code as region_code,
-        cast({{ dbt.last_day('e.event_date', 'month') }} as date) as month_end,
-        sum(e.amount) as amount
-    from {{ ref('int_flow_events') }} as e
-    inner join rollup as r on e.region_code = r.region_code
-    where e.distinct_key is null
+        f.month_end,
+        sum(f.amount) as amount
+    from flow_by_code as f
+    inner join rollup as r on f.region_code = r.region_code
     group by 1, 2, 3, 4
 ),
 
@@ -53,40 +64,52 @@ distinct_firsts as (
 ),
 
 distinct_amounts as (
-    select indicator_code, region_level, region_code, month_end, count(*) * 1.0 as amount
+    select indicator_code, region_level, region_code, month_end, cast(count(*) as decimal(38, 8)) as amount
     from distinct_firsts
     group by 1, 2, 3, 4
 ),
 
-stock_deltas as (
+{#- +1 at the month end of each interval's start, -1 at that of its end, summed per
+    recorded region before the roll-up so the join sees thousands of rows, not millions. -#}
+stock_deltas_by_code as (
     select
-        s.indicator_code,
-        r.region_level,
-        r.report_code as region_code,
-        greatest(
-            cast({{ dbt.last_day('s.interval_start', 'month') }} as date),
-            (select first_month_end from spine_start)
-        ) as month_end,
-        1.0 as amount
-    from {{ ref('int_stock_intervals') }} as s
-    inner join rollup as r on s.region_code = r.region_code
-    union all
-    select
-        s.indicator_code,
-        r.region_level,
-        r.report_code,
-        greatest(
-            cast({{ dbt.last_day('s.interval_end', 'month') }} as date),
-            (select first_month_end from spine_start)
-        ),
-        -1.0
-    from {{ ref('int_stock_intervals') }} as s
-    inner join rollup as r on s.region_code = r.region_code
+        indicator_code,
+        region_code,
+        month_end,
+        sum(amount) as amount
+    from (
+        select
+            indicator_code,
+            region_code,
+            greatest(
+                cast({{ dbt.last_day('interval_start', 'month') }} as date),
+                (select first_month_end from spine_start)
+            ) as month_end,
+            cast(1 as decimal(38, 8)) as amount
+        from {{ ref('int_stock_intervals') }}
+        union all
+        select
+            indicator_code,
+            region_code,
+            greatest(
+                cast({{ dbt.last_day('interval_end', 'month') }} as date),
+                (select first_month_end from spine_start)
+            ),
+            cast(-1 as decimal(38, 8))
+        from {{ ref('int_stock_intervals') }}
+    ) as deltas
+    group by 1, 2, 3
 ),
 
 stock_amounts as (
-    select indicator_code, region_level, region_code, month_end, sum(amount) as amount
-    from stock_deltas
+    select
+        d.indicator_code,
+        r.region_level,
+        r.report_code as region_code,
+        d.month_end,
+        sum(d.amount) as amount
+    from stock_deltas_by_code as d
+    inner join rollup as r on d.region_code = r.region_code
     group by 1, 2, 3, 4
 ),
 
@@ -127,7 +150,7 @@ spine as (
 joined as (
     select
         s.*,
-        coalesce(a.amount, 0) as amount
+        coalesce(a.amount, cast(0 as decimal(38, 8))) as amount
     from spine as s
     left join amounts as a
         on s.indicator_code = a.indicator_code
