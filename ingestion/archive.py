@@ -46,3 +46,25 @@ def archive_file(path: Path, archive_dir: Path) -> Path:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def archive_bytes(data: bytes, ext: str, archive_dir: Path) -> Path:
+    """Archive content already read (the very bytes that were parsed and hashed)."""
+    archive_dir = Path(archive_dir)
+    dest = archive_path(archive_dir, hashlib.sha256(data).hexdigest(), ext)
+    if dest.exists():
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".incoming-", dir=dest.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        tmp.chmod(0o444)
+        os.replace(tmp, dest)
+        return dest
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import stat
@@ -34,6 +35,7 @@ from typing import Any
 
 import pandas as pd
 
+from ingestion.archive import archive_bytes
 from ingestion.batch import Batch
 from ingestion.schema import FEEDS, REFERENCE, normalise_header
 
@@ -187,12 +189,12 @@ def _empty() -> Table:
     return [], pd.DataFrame(), []
 
 
-def _read_csv(path: Path) -> Table:
+def _read_csv(data: bytes) -> Table:
     last_error: Exception | None = None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             raw = pd.read_csv(
-                path,
+                io.BytesIO(data),
                 header=None,
                 dtype=str,
                 keep_default_na=False,
@@ -235,8 +237,8 @@ def _records_table(records: Sequence[Any], rownums: list[int]) -> Table:
     return names, pd.DataFrame(columns, dtype=object), rownums
 
 
-def _read_json(path: Path, lines_only: bool) -> Table:
-    text = _decode_text(path.read_bytes())
+def _read_json(data: bytes, lines_only: bool) -> Table:
+    text = _decode_text(data)
     stripped = text.strip()
     if not stripped:
         return _empty()
@@ -249,12 +251,12 @@ def _read_json(path: Path, lines_only: bool) -> Table:
     return _records_table(records, list(range(1, len(records) + 1)))
 
 
-def _read_parquet(path: Path) -> Table:
+def _read_parquet(data: bytes) -> Table:
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path)
+    table = pq.read_table(pa.BufferReader(data))
     columns: dict[int, list[str]] = {}
     for i, col in enumerate(table.columns):
         typ = col.type
@@ -281,11 +283,11 @@ def _merged_values(ws: Any) -> dict[tuple[int, int], Any]:
     return out
 
 
-def _read_xlsx(path: Path) -> Table:
+def _read_xlsx(data: bytes) -> Table:
     """First sheet; merged cells forward-filled; a merged header block may span rows."""
     import openpyxl
 
-    wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=False, data_only=True)
     try:
         ws = wb.worksheets[0]
         merged = _merged_values(ws)
@@ -339,20 +341,21 @@ def _read_xlsx(path: Path) -> Table:
     return headers, pd.DataFrame(data, dtype=object), rownums
 
 
-def _read_table(path: Path) -> Table:
+def _read_table(path: Path, data: bytes) -> Table:
+    """Parse the bytes read once from `path` (its name only tells the format)."""
     ext = path.suffix.lower()
-    if path.stat().st_size == 0:
+    if not data:
         return _empty()
     if ext == ".csv":
-        return _read_csv(path)
+        return _read_csv(data)
     if ext == ".xlsx":
-        return _read_xlsx(path)
+        return _read_xlsx(data)
     if ext == ".json":
-        return _read_json(path, lines_only=False)
+        return _read_json(data, lines_only=False)
     if ext in (".jsonl", ".ndjson"):
-        return _read_json(path, lines_only=True)
+        return _read_json(data, lines_only=True)
     if ext == ".parquet":
-        return _read_parquet(path)
+        return _read_parquet(data)
     raise ValueError(f"unsupported extension {ext!r}")
 
 
@@ -454,7 +457,10 @@ def check_landing_path(root: Path, path: Path, max_file_bytes: int) -> None:
 
 
 def read_landing_file(
-    landing_dir: Path, relpath: str | Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    landing_dir: Path,
+    relpath: str | Path,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    archive_dir: Path | None = None,
 ) -> tuple[str, str, Batch | pd.DataFrame]:
     """Read one landing file given relative to `landing_dir`: ('feed'|'reference', name, data).
 
@@ -471,8 +477,12 @@ def read_landing_file(
         raise RefusedFile(shown, "name starts with no feed or reference name")
     if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
         raise RefusedFile(shown, f"unsupported extension (use {', '.join(SUPPORTED_EXTENSIONS)})")
+    # Read the bytes once, without following a link swapped in after the checks: the rows,
+    # their hash and the archived copy all come from these bytes, even if the sender
+    # replaces the file meanwhile.
+    data = _read_bytes_once(path, shown, max_file_bytes)
     try:
-        headers, body, rownums = _read_table(path)
+        headers, body, rownums = _read_table(path, data)
     except Exception as exc:  # a broken file is reported, not fatal to the others
         raise RefusedFile(shown, f"unreadable {path.suffix.lower()} file: {exc}") from exc
     what, name = kind
@@ -481,7 +491,25 @@ def read_landing_file(
     frame = canonical_frame(name, headers, body, rownums, keep_extra=True)
     # `_source` too, so the frame is a complete landed relation for `loader.load_feed`.
     frame.insert(len(frame.columns), "_source", pd.Series([shown] * len(frame), dtype=object))
-    return what, name, Batch(feed=name, source=shown, ingest_hash=sha256_file(path), frame=frame)
+    digest = hashlib.sha256(data).hexdigest()
+    if archive_dir is not None:
+        archive_bytes(data, path.suffix, archive_dir)
+    return what, name, Batch(feed=name, source=shown, ingest_hash=digest, frame=frame)
+
+
+def _read_bytes_once(path: Path, shown: str, max_file_bytes: int) -> bytes:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError as exc:
+        raise RefusedFile(shown, f"cannot open without following links: {exc.strerror}") from exc
+    with os.fdopen(fd, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > max_file_bytes:
+            raise RefusedFile(shown, f"file is {size} bytes, over the limit of {max_file_bytes} bytes")
+        data = handle.read(max_file_bytes + 1)
+    if len(data) > max_file_bytes:
+        raise RefusedFile(shown, f"file grew over the limit of {max_file_bytes} bytes while read")
+    return data
 
 
 def _walk(root: Path) -> Iterable[tuple[Path, str | None]]:
@@ -506,8 +534,12 @@ def _walk(root: Path) -> Iterable[tuple[Path, str | None]]:
             yield (here / f).relative_to(root), None
 
 
-def read_landing(landing_dir: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> LandingRead:
-    """Read every file in the landing folder (recursively; hidden entries skipped)."""
+def read_landing(
+    landing_dir: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, archive_dir: Path | None = None
+) -> LandingRead:
+    """Read every file in the landing folder (recursively; hidden entries skipped).
+
+    With `archive_dir`, each feed file's bytes, as read, are archived by content hash."""
     root = Path(landing_dir).resolve(strict=True)
     out = LandingRead()
     refs: dict[str, list[pd.DataFrame]] = {}
@@ -517,7 +549,7 @@ def read_landing(landing_dir: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
             out.refused.append(FileProblem(shown, refusal))
             continue
         try:
-            what, name, data = read_landing_file(root, rel, max_file_bytes)
+            what, name, data = read_landing_file(root, rel, max_file_bytes, archive_dir)
         except RefusedFile as exc:
             out.refused.append(FileProblem(exc.file, exc.reason))
             continue

@@ -110,18 +110,15 @@ def ingest_files_feeds(
     again replaces itself, a changed file adds a newer version, and identical bytes under
     two names stay two batches.
     """
-    from ingestion.archive import archive_file
     from ingestion.files import read_landing
 
     landing_dir = Path(landing_dir)
-    landing = read_landing(landing_dir, max_file_bytes=max_file_bytes)
+    landing = read_landing(landing_dir, max_file_bytes=max_file_bytes, archive_dir=archive_dir)
     report = IngestReport(refused_files=[(p.file, p.reason) for p in landing.refused])
     ensure_raw_tables(con)
     for feed, batches in landing.feeds.items():
         for batch in batches:
             batch.ingest_hash = hashlib.sha256(f"{batch.source}\0{batch.ingest_hash}".encode()).hexdigest()
-            if archive_dir is not None:
-                archive_file(landing_dir / batch.source, archive_dir)
         report.feeds[feed] = _load_batches(con, feed, batches, window)
     report.orphans = refresh_orphans(con)
     return report

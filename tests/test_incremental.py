@@ -80,9 +80,8 @@ def test_incremental_month_equals_full_build(synthetic_warehouse: Path, tmp_path
         assert con.execute("select count(*) from core.fct_grant").fetchall()[0][0] == before + held
         for model in INCREMENTAL:
             for left, right in (("core", "full_build.core"), ("full_build.core", "core")):
-                missing = con.execute(
-                    f"select count(*) from (select * from {left}.{model} except all select * from {right}.{model})"
-                ).fetchall()[0][0]
+                diff = f"select * from {left}.{model} except all select * from {right}.{model}"
+                missing = con.execute(f"select count(*) from ({diff})").fetchall()[0][0]
                 assert missing == 0, f"{model}: {missing} rows of {left} not in {right}"
     finally:
         con.close()

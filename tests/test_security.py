@@ -138,12 +138,6 @@ def test_resource_refuses_injection_given_in_the_launchpad(tmp_path: Path) -> No
     assert out.strip() == "[(1,)]"  # table x is still there
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT (orchestration/resources.py WarehouseResource.connect): the connection is "
-    "opened before the settings are checked and not closed when the check fails, so the "
-    "process keeps the warehouse's write lock while the exception lives.",
-)
 def test_refused_setting_leaves_the_warehouse_unlocked(tmp_path: Path) -> None:
     duckdb.connect(str(tmp_path / "warehouse.duckdb")).close()
     with pytest.raises(ValueError) as info:
