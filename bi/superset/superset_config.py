@@ -27,3 +27,6 @@ CACHE_CONFIG = {"CACHE_TYPE": "NullCache"}
 DATA_CACHE_CONFIG = {"CACHE_TYPE": "NullCache"}
 SUPERSET_WEBSERVER_PORT = 8088
 BABEL_DEFAULT_LOCALE = "zh"
+# The UI needs the default locale among LANGUAGES (empty by default): without it the page
+# fails to start ("Cannot read properties of undefined (reading 'flag')").
+LANGUAGES = {"zh": {"flag": "cn", "name": "简体中文"}, "en": {"flag": "us", "name": "English"}}
