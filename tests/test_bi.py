@@ -225,3 +225,14 @@ def test_build_refuses_a_missing_serving_file(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "no serving database" in result.stderr
+
+
+def test_superset_config_offline_and_ui_ready(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No analytics pixel, and the default locale among LANGUAGES (else the UI fails to start)."""
+    import runpy
+
+    monkeypatch.setenv("IPIND_BI_HOME", str(tmp_path))
+    config = runpy.run_path(str(ROOT / "bi" / "superset" / "superset_config.py"))
+    assert config["SCARF_ANALYTICS"] is False
+    assert config["BABEL_DEFAULT_LOCALE"] in config["LANGUAGES"]
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'superset.db'}"

@@ -43,6 +43,20 @@ HEADLINE = [
 ]
 
 
+NUMERIC = {
+    "value",
+    "yoy_pct",
+    "yoy_abs",
+    "target_value",
+    "actual_value",
+    "progress_pct",
+    "computed_value",
+    "reported_value",
+    "diff_pct",
+    *HEADLINE,
+}
+
+
 def uid(*parts: object) -> str:
     return str(uuid.uuid5(NS, "/".join(str(p) for p in parts)))
 
@@ -108,6 +122,8 @@ def _table_chart(
         "include_search": True,
         "show_cell_bars": False,
         "table_timestamp_format": "%Y-%m-%d",
+        # Figures with thousands separators and at most two decimals; codes and years as is.
+        "column_config": {c: {"d3NumberFormat": ",.2~f"} for c in columns if c in NUMERIC},
     }
     query = {
         "columns": columns,
