@@ -23,6 +23,7 @@ had reached. Results go to bench/results.json and bench/results.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -132,8 +133,13 @@ def run_measured(cmd: list[str], env: dict, timeout_s: float, log_path: Path) ->
         proc.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         timed_out = True
-        os.killpg(proc.pid, signal.SIGKILL)
+        # the whole tree by pid: dagster-dbt starts dbt in a session of its own, so killing our
+        # process group would leave dbt running, holding the warehouse's lock
+        for pid in reversed(sampler._tree()):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         proc.wait()
+        time.sleep(1)
     wall = time.perf_counter() - t0
     sampler.stop.set()
     sampler.join()
