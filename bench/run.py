@@ -61,6 +61,8 @@ class TreeSampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
         self.peak_tree = 0
+        self.peak_at = 0.0
+        self.started = time.perf_counter()
         self.peak_single = 0
         self.stop = threading.Event()
 
@@ -93,7 +95,8 @@ class TreeSampler(threading.Thread):
                 continue
             total += rss
             self.peak_single = max(self.peak_single, rss)
-        self.peak_tree = max(self.peak_tree, total)
+        if total > self.peak_tree:
+            self.peak_tree, self.peak_at = total, time.perf_counter() - self.started
 
     def run(self) -> None:
         while not self.stop.is_set():
@@ -151,6 +154,7 @@ def run_measured(cmd: list[str], env: dict, timeout_s: float, log_path: Path) ->
         "cpu_s": round(cpu, 2),
         "peak_rss_tree_gib": round(sampler.peak_tree / 2**30, 3),
         "peak_rss_largest_process_gib": round(sampler.peak_single / 2**30, 3),
+        "peak_rss_at_s": round(sampler.peak_at, 1),
         "returncode": proc.returncode,
         "timed_out": timed_out,
         "lines": lines,
@@ -324,6 +328,14 @@ def summarise_run(measured: dict, parsed: dict, dbt: dict) -> dict:
         "cpu_s": measured["cpu_s"],
         "peak_rss_tree_gib": measured["peak_rss_tree_gib"],
         "peak_rss_largest_process_gib": measured["peak_rss_largest_process_gib"],
+        "peak_rss_during": next(
+            (
+                k
+                for k, v in steps.items()
+                if v.get("start_s", 1e18) <= measured.get("peak_rss_at_s", -1) <= v.get("end_s", 1e18)
+            ),
+            None,
+        ),
         "returncode": measured["returncode"],
         "timed_out": measured["timed_out"],
         "stage_reached": parsed["stage_reached"]
@@ -498,7 +510,7 @@ def targets(results: list[dict]) -> dict:
         out[f"{s}.peak_rss_le_6GiB"] = {"value": peak, "met": peak <= TARGETS["peak_rss_gib"]}
         inc = r.get("incremental", {}).get("fraction_of_full")
         out[f"{s}.incremental_le_10pct"] = {"value": inc, "met": inc is not None and inc <= 0.10}
-        gx = r["full"]["gx_share"]
+        gx = None if r["full"]["timed_out"] else r["full"]["gx_share"]
         out[f"{s}.gx_share_le_20pct"] = {"value": gx, "met": gx is not None and gx <= 0.20}
     return out
 
@@ -539,29 +551,19 @@ def markdown(doc: dict) -> str:
     add("CPU, process tree (s)", lambda r: r["full"]["cpu_s"])
     for stage in ("generate", "load_raw", "gx_raw_gate", "dbt_core", "gx_core_gate", "dbt_marts", "publish"):
         add(f"  {stage} (s)", lambda r, s=stage: r["full"]["stages_s"][s])
-    add(
-        "  dbt staging+intermediate+core models (s)",
-        lambda r: round(
-            sum(
-                v
-                for k, v in r["full"]["dbt_layers_s"].items()
-                if k.startswith("dbt_core.") and "test" not in k
-            ),
-            1,
-        ),
-    )
+
+    def models(step: str):  # noqa: ANN202
+        def get(r: dict) -> float | None:
+            layers = [
+                v for k, v in r["full"]["dbt_layers_s"].items() if k.startswith(step) and "test" not in k
+            ]
+            return round(sum(layers), 1) if layers else None
+
+        return get
+
+    add("  dbt staging+intermediate+core models (s)", models("dbt_core."))
     add("  dbt_core tests (s)", lambda r: r["full"]["dbt_layers_s"].get("dbt_core.tests"))
-    add(
-        "  dbt marts models (s)",
-        lambda r: round(
-            sum(
-                v
-                for k, v in r["full"]["dbt_layers_s"].items()
-                if k.startswith("dbt_marts.") and "test" not in k
-            ),
-            1,
-        ),
-    )
+    add("  dbt marts models (s)", models("dbt_marts."))
     add("  dbt_marts tests (s)", lambda r: r["full"]["dbt_layers_s"].get("dbt_marts.tests"))
     add("Dagster+dbt overhead, not in DuckDB (s)", lambda r: r["full"]["overhead"]["total_s"])
     add("  of which Dagster start-up (s)", lambda r: r["full"]["overhead"]["dagster_startup_s"])
@@ -575,7 +577,11 @@ def markdown(doc: dict) -> str:
     add("rows/s transform (dbt)", lambda r: r["rows_per_s_transform"])
     add("peak RSS, process tree (GiB)", lambda r: r["full"]["peak_rss_tree_gib"])
     add("peak RSS, largest process (GiB)", lambda r: r["full"]["peak_rss_largest_process_gib"])
-    add("**platform transform** dbt_core+dbt_marts (s)", lambda r: r["full"]["transform_s"])
+    add("peak RSS during step", lambda r: r["full"].get("peak_rss_during"))
+    add(
+        "**platform transform** dbt_core+dbt_marts (s)",
+        lambda r: None if r["full"]["timed_out"] else r["full"]["transform_s"],
+    )
     add("**baseline** plain DuckDB (s)", lambda r: r["baseline"]["wall_s"])
     add("baseline peak RSS (GiB)", lambda r: r["baseline"]["peak_rss_tree_gib"])
     add("**platform / baseline**", lambda r: r["platform_over_baseline"])
@@ -585,7 +591,10 @@ def markdown(doc: dict) -> str:
         return f"{a['cells_both'] - a['value_diff']:,}/{a['cells_both']:,}"
 
     add("baseline cells equal to platform", agreement)
-    add("GX gates share of end to end", lambda r: f"{r['full']['gx_share']:.0%}")
+    add(
+        "GX gates share of end to end",
+        lambda r: None if r["full"]["timed_out"] else f"{r['full']['gx_share']:.0%}",
+    )
     add("**one-month incremental** (s)", lambda r: r["incremental"]["wall_s"])
     add("incremental / full build", lambda r: f"{r['incremental']['fraction_of_full']:.0%}")
     lines = [head, sep] + [f"| {label} | " + " | ".join(fmt(v) for v in vals) + " |" for label, vals in rows]
