@@ -36,7 +36,7 @@ def _setup_env(home: Path) -> None:
 
 def _read_serving(serving: Path) -> tuple[dict, list, list, int]:
     import duckdb
-    from dashboards import SERVED
+    from dashboards import SERVED, VIRTUAL
 
     con = duckdb.connect(str(serving), read_only=True)
     try:
@@ -50,6 +50,8 @@ def _read_serving(serving: Path) -> tuple[dict, list, list, int]:
             if not rows:
                 raise SystemExit(f"bi: {schema}.{table} is missing from {serving}")
             columns[table] = rows
+        for table, (_, sql, _) in VIRTUAL.items():
+            columns[table] = [(row[0], row[1]) for row in con.execute(f"describe {sql}").fetchall()]
         provinces = con.execute(
             "select region_code, max(region_name) from marts.indicator_values"
             " where region_level = 'province' group by 1 order by 1"

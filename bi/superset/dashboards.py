@@ -29,6 +29,15 @@ SERVED = {
     "reconciliation": ("marts", "computed figures against the officially published ones"),
     "indicator_catalog": ("marts", "indicator names (zh), kind and unit"),
 }
+# Virtual datasets (SQL over the serving tables): the indicators with their Chinese names.
+VIRTUAL = {
+    "indicator_values_named": (
+        "marts",
+        "select c.name_zh, v.* from marts.indicator_values as v"
+        " left join marts.indicator_catalog as c on c.indicator_code = v.indicator_code",
+        "marts.indicator_values with name_zh from marts.indicator_catalog",
+    ),
+}
 HEADLINE = [
     "grants_total",
     "grants_invention",
@@ -203,8 +212,17 @@ def provincial(code: str, name: str, latest_year: int) -> Dashboard:
         _table_chart(
             f"{key}/headline",
             f"{name} 核心指标（{latest_year}年）",
-            "indicator_values",
-            ["indicator_code", "value", "unit", "yoy_pct", "yoy_abs", "period_end", "data_vintage"],
+            "indicator_values_named",
+            [
+                "name_zh",
+                "indicator_code",
+                "value",
+                "unit",
+                "yoy_pct",
+                "yoy_abs",
+                "period_end",
+                "data_vintage",
+            ],
             [*here, *year, _filter("year", "==", latest_year)],
             [("indicator_code", True)],
         ),
@@ -292,8 +310,8 @@ def municipal(code: str, name: str, province: str, latest_year: int) -> Dashboar
         _table_chart(
             f"{key}/headline",
             f"{name} 核心指标（{latest_year}年）",
-            "indicator_values",
-            ["indicator_code", "value", "unit", "yoy_pct", "rank_in_parent"],
+            "indicator_values_named",
+            ["name_zh", "indicator_code", "value", "unit", "yoy_pct", "rank_in_parent"],
             [*here, *year, _filter("year", "==", latest_year)],
             [("indicator_code", True)],
         ),
@@ -402,19 +420,21 @@ def bundle(
         }
     )
     dataset_ids = {}
-    for table, (schema, description) in SERVED.items():
+    datasets = {table: (schema, None, description) for table, (schema, description) in SERVED.items()}
+    datasets |= VIRTUAL
+    for table, (schema, sql, description) in datasets.items():
         dataset_ids[table] = uid("dataset", schema, table)
         files[f"bundle/datasets/{DATABASE_NAME}/{table}.yaml"] = _dump(
             {
                 "table_name": table,
                 "main_dttm_col": None,
-                "description": f"{schema}.{table}: {description}",
+                "description": description if sql else f"{schema}.{table}: {description}",
                 "default_endpoint": None,
                 "offset": 0,
                 "cache_timeout": None,
                 "schema": schema,
                 "catalog": None,
-                "sql": None,
+                "sql": sql,
                 "params": None,
                 "template_params": None,
                 "filter_select_enabled": True,
