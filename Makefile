@@ -32,6 +32,7 @@ browser:
 		|| (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver fonts-wqy-microhei)
 
 test: install browser
+	bi/build.sh --install
 	$(BIN)/python -m pytest -q -x --durations=15
 
 dev: install

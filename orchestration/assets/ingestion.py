@@ -23,6 +23,7 @@ from ingestion.pipeline import (
     ingest_synthetic_reference,
 )
 from ingestion.schema import FEEDS, REFERENCE
+from orchestration.metadata import preview_markdown
 from orchestration.partitions import monthly, window_from_tags
 from orchestration.resources import SourceResource, WarehouseResource
 
@@ -77,12 +78,15 @@ def ingest_feeds(context: AssetExecutionContext, source: SourceResource, warehou
             date_from, date_to = window or (source.http_date_from, source.http_date_to)
             report = ingest_http_feeds(con, json.loads(source.http_config or "{}"), date_from, date_to)
         counts = _counts(con, FEED_KEYS)
+        previews = {feed: preview_markdown(con, "raw", feed) for feed in FEED_KEYS}
     finally:
         con.close()
     for file, reason in report.refused_files:
         context.log.error(f"refused {file}: {reason}")
     for feed, key in FEED_KEYS.items():
-        yield MaterializeResult(asset_key=key, metadata=_feed_metadata(report, feed, counts[feed]))
+        metadata = _feed_metadata(report, feed, counts[feed])
+        metadata["preview"] = MetadataValue.md(previews[feed])
+        yield MaterializeResult(asset_key=key, metadata=metadata)
 
 
 @multi_asset(
@@ -109,11 +113,16 @@ def ingest_reference(context: AssetExecutionContext, source: SourceResource, war
             report = ingest_files_reference(con, Path(source.landing_dir), source.max_file_mb * 1024 * 1024)
         else:
             report = ingest_builtin_reference(con)
+        previews = {name: preview_markdown(con, "raw", name) for name in REFERENCE_KEYS}
     finally:
         con.close()
     for name, key in REFERENCE_KEYS.items():
         yield MaterializeResult(
-            asset_key=key, metadata={"dagster/row_count": report.reference_rows.get(name, 0)}
+            asset_key=key,
+            metadata={
+                "dagster/row_count": report.reference_rows.get(name, 0),
+                "preview": MetadataValue.md(previews[name]),
+            },
         )
 
 
