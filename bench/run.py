@@ -549,8 +549,21 @@ def markdown(doc: dict) -> str:
         ),
     )
     add("CPU, process tree (s)", lambda r: r["full"]["cpu_s"])
+    step_of = {"load_raw": "ingest_feeds", "publish": "serving__serving_duckdb"}
+
+    def stage_cell(r: dict, stage: str) -> object:
+        full = r["full"]
+        value = full["stages_s"].get(stage)
+        info = full["steps"].get(step_of.get(stage, stage), {})
+        if value is None and full["timed_out"] and "start_s" in info and "end_s" not in info:
+            running = full["wall_s"] - info["start_s"]
+            if stage == "load_raw" and full["stages_s"].get("generate"):
+                running -= full["stages_s"]["generate"]
+            return f"≥ {running:,.0f} (killed)"
+        return value
+
     for stage in ("generate", "load_raw", "gx_raw_gate", "dbt_core", "gx_core_gate", "dbt_marts", "publish"):
-        add(f"  {stage} (s)", lambda r, s=stage: r["full"]["stages_s"][s])
+        add(f"  {stage} (s)", lambda r, s=stage: stage_cell(r, s))
 
     def models(step: str):  # noqa: ANN202
         def get(r: dict) -> float | None:
