@@ -27,6 +27,8 @@ import duckdb
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from orchestration.report_cli import MAIN_INDICATORS
+
 # Chinese names and units, used when the serving file has no marts.indicator_catalog yet
 # (older files; the seed is published there) and for the codes tracked from `reported`
 # figures, which the catalog does not hold.
@@ -58,17 +60,9 @@ FALLBACK_CATALOG: dict[str, tuple[str, str]] = {
     "patent_tech_contract_value_100m_cny": ("涉及专利的技术合同成交额", "亿元"),
 }
 
-# The headline indicators offices steer by; the rest stay in the key-indicator table.
-TREND_INDICATORS = (
-    "grants_total",
-    "grants_invention",
-    "invention_in_force",
-    "invention_in_force_per_10k",
-    "high_value_per_10k",
-    "pct_applications",
-    "transfer_license_total",
-    "pledge_amount_100m_cny",
-)
+# The headline indicators offices steer by (the ones `ipind show` prints); the rest stay in
+# the key-indicator table.
+TREND_INDICATORS = MAIN_INDICATORS
 RANKING_INDICATORS = (
     "invention_in_force_per_10k",
     "high_value_per_10k",
