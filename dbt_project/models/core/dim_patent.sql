@@ -32,12 +32,12 @@ final as (
         a.awards,
         a.first_award_year,
         cast(case g.patent_type
-            when 'invention' then g.filing_date + interval 20 year
-            when 'utility_model' then g.filing_date + interval 10 year
+            when 'invention' then {{ dbt.dateadd('year', 20, 'g.filing_date') }}
+            when 'utility_model' then {{ dbt.dateadd('year', 10, 'g.filing_date') }}
             when 'design' then
                 case when g.filing_date >= date '2021-06-01'
-                    then g.filing_date + interval 15 year
-                    else g.filing_date + interval 10 year
+                    then {{ dbt.dateadd('year', 15, 'g.filing_date') }}
+                    else {{ dbt.dateadd('year', 10, 'g.filing_date') }}
                 end
         end as date) as expiry_date
     from grants as g

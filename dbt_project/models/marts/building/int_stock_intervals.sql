@@ -30,7 +30,7 @@ criteria as (
         case when d.is_sei then date '1900-01-01' end as hv_sei,
         case when d.overseas_family_grants > 0 then date '1900-01-01' end as hv_overseas_family,
         -- "snapshot day > filing_date + 10 years": from the day after the 10th anniversary
-        cast(d.filing_date + interval 10 year + interval 1 day as date) as hv_maintained_10y,
+        cast({{ dbt.dateadd('day', 1, dbt.dateadd('year', 10, 'd.filing_date')) }} as date) as hv_maintained_10y,
         q.first_pledge_date as hv_pledge,
         case when d.first_award_year is not null
             then make_date(d.first_award_year, 1, 1) end as hv_award
