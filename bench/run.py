@@ -497,7 +497,12 @@ def targets(results: list[dict]) -> dict:
             "value_s": full["wall_s"],
             "timed_out": full["timed_out"],
             "stage_reached": full["stage_reached"],
-            "met": bool(not full["timed_out"] and full["wall_s"] <= TARGETS["e2e_scale30_s"]),
+            "failed": bool(full["returncode"]) and not full["timed_out"],
+            "met": bool(
+                not full["timed_out"]
+                and not full["returncode"]
+                and full["wall_s"] <= TARGETS["e2e_scale30_s"]
+            ),
         }
     for r in results:
         s = f"scale_{r['scale']:g}"
@@ -510,7 +515,7 @@ def targets(results: list[dict]) -> dict:
         out[f"{s}.peak_rss_le_6GiB"] = {"value": peak, "met": peak <= TARGETS["peak_rss_gib"]}
         inc = r.get("incremental", {}).get("fraction_of_full")
         out[f"{s}.incremental_le_10pct"] = {"value": inc, "met": inc is not None and inc <= 0.10}
-        gx = None if r["full"]["timed_out"] else r["full"]["gx_share"]
+        gx = None if r["full"]["timed_out"] or r["full"]["returncode"] else r["full"]["gx_share"]
         out[f"{s}.gx_share_le_20pct"] = {"value": gx, "met": gx is not None and gx <= 0.20}
     return out
 
@@ -545,7 +550,11 @@ def markdown(doc: dict) -> str:
     add(
         "**end to end** (s)",
         lambda r: (
-            r["full"]["wall_s"] if not r["full"]["timed_out"] else f"timeout at {r['full']['stage_reached']}"
+            f"timeout at {r['full']['stage_reached']} ({r['full']['wall_s']:,.0f})"
+            if r["full"]["timed_out"]
+            else f"failed at {r['full']['stage_reached']} ({r['full']['wall_s']:,.0f})"
+            if r["full"]["returncode"]
+            else r["full"]["wall_s"]
         ),
     )
     add("CPU, process tree (s)", lambda r: r["full"]["cpu_s"])
@@ -593,7 +602,7 @@ def markdown(doc: dict) -> str:
     add("peak RSS during step", lambda r: r["full"].get("peak_rss_during"))
     add(
         "**platform transform** dbt_core+dbt_marts (s)",
-        lambda r: None if r["full"]["timed_out"] else r["full"]["transform_s"],
+        lambda r: None if r["full"]["timed_out"] or r["full"]["returncode"] else r["full"]["transform_s"],
     )
     add("**baseline** plain DuckDB (s)", lambda r: r["baseline"]["wall_s"])
     add("baseline peak RSS (GiB)", lambda r: r["baseline"]["peak_rss_tree_gib"])
@@ -606,15 +615,21 @@ def markdown(doc: dict) -> str:
     add("baseline cells equal to platform", agreement)
     add(
         "GX gates share of end to end",
-        lambda r: None if r["full"]["timed_out"] else f"{r['full']['gx_share']:.0%}",
+        lambda r: (
+            None if r["full"]["timed_out"] or r["full"]["returncode"] else f"{r['full']['gx_share']:.0%}"
+        ),
     )
     add("**one-month incremental** (s)", lambda r: r["incremental"]["wall_s"])
     add("incremental / full build", lambda r: f"{r['incremental']['fraction_of_full']:.0%}")
     lines = [head, sep] + [f"| {label} | " + " | ".join(fmt(v) for v in vals) + " |" for label, vals in rows]
+    notes = [f"- scale {r['scale']:g}: {r['note']}" for r in results if r.get("note")]
+    if notes:
+        lines += ["", "Notes:", "", *notes]
     tg = ["", "Targets (reported, not asserted):", ""]
     for name, t in doc["targets"].items():
         val = t.get("value", t.get("value_s"))
         extra = f" (timed out at {t['stage_reached']})" if t.get("timed_out") else ""
+        extra += f" (failed at {t['stage_reached']})" if t.get("failed") else ""
         extra += f" ({t['note']})" if t.get("note") else ""
         tg.append(f"- {name}: {fmt(val)}{extra} — {'met' if t['met'] else 'NOT met'}")
     meta = doc["machine"]
