@@ -421,6 +421,8 @@ def bench_scale(scale: float, args: argparse.Namespace) -> dict:
             result["rows_per_s_ingest"] = round(sum(counts.values()) / sum(ingest))
     except Exception as exc:  # noqa: BLE001 - a killed run can leave no raw tables
         result["raw_rows_error"] = str(exc)
+        if not args.keep:
+            shutil.rmtree(warehouse, ignore_errors=True)
         return result
 
     # 2. baseline on the same raw tables (only when the ingest steps completed: a killed load
