@@ -12,7 +12,11 @@ with the partition tags added to `execute_in_process`.
 """
 
 import logging
+import os
 import sys
+
+# The benchmark reads Dagster's step events (DEBUG) from the run's console log.
+os.environ.setdefault("IPIND_LOG_LEVEL", "DEBUG")
 
 
 def _log_ingestion() -> None:

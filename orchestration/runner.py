@@ -62,11 +62,18 @@ def run_pipeline(warehouse_dir: Path, run_config: dict[str, Any]) -> int:
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
+    from orchestration.partitions import full_history_tags
     from orchestration.report_cli import print_summary
 
     job = defs.resolve_job_def("ipind_all")
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
+        # The Dagster UI keeps the full event log; the terminal gets warnings and the summary.
+        log_level = os.environ.get("IPIND_LOG_LEVEL", "WARNING").upper()
+        run_config = {**run_config, "loggers": {"console": {"config": {"log_level": log_level}}}}
+        # Every monthly partition in one run: the full-history backfill as a single run.
+        result = job.execute_in_process(
+            run_config=run_config, instance=instance, raise_on_error=False, tags=full_history_tags()
+        )
     failed_checks = [
         evaluation
         for evaluation in result.get_asset_check_evaluations()
@@ -89,5 +96,11 @@ def run_pipeline(warehouse_dir: Path, run_config: dict[str, Any]) -> int:
                     file=sys.stderr,
                 )
         return 1
+    steps = [
+        (event.step_key, event.event_specific_data.duration_ms / 1000)
+        for event in result.all_events
+        if event.is_step_success and event.step_key
+    ]
+    print("Steps: " + ", ".join(f"{key} {seconds:.0f}s" for key, seconds in steps))
     print_summary(warehouse_dir / "serving.duckdb", run_id=result.run_id)
     return 0

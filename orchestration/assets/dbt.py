@@ -102,7 +102,13 @@ def _run(
     window = window_from_tags(dict(context.run.tags))
     args = dbt_build_args(settings, window)
     invocation = dbt.cli(args, context=context, raise_on_error=False)
-    events = list(invocation.stream())
+    try:
+        events = list(invocation.stream())
+    except BaseException:
+        # dbt runs in its own session: left alive it would keep the warehouse's write lock.
+        invocation.process.kill()
+        invocation.process.wait()
+        raise
     docs = generate_docs(warehouse, args[2]) if docs_too and invocation.is_successful() else None
     yield from _with_row_counts(context, events, warehouse, docs)
     if not invocation.is_successful():
