@@ -1,5 +1,7 @@
 with pledges as (
-    select pledge_id, application_numbers
+    select
+        pledge_id,
+        application_numbers
     from {{ ref('stg_raw__pledges') }}
     qualify row_number() over (
         partition by pledge_id order by (status = 'registered') desc, _loaded_at desc

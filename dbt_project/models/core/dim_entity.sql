@@ -1,15 +1,34 @@
 {#- One row per normalised holder name seen in any feed, enriched from `entities`. -#}
 with seen as (
-    select patentee_name_normalised as name_normalised, patentee_name as name, patentee_type as entity_type
+    select
+        patentee_name_normalised as name_normalised,
+        patentee_name as name,
+        patentee_type as entity_type
     from {{ ref('stg_raw__grants') }}
     union all
-    select from_name_normalised, from_name, from_type from {{ ref('stg_raw__transfers') }}
+    select
+        from_name_normalised,
+        from_name,
+        from_type
+    from {{ ref('stg_raw__transfers') }}
     union all
-    select to_name_normalised, to_name, to_type from {{ ref('stg_raw__transfers') }}
+    select
+        to_name_normalised,
+        to_name,
+        to_type
+    from {{ ref('stg_raw__transfers') }}
     union all
-    select pledgor_name_normalised, pledgor_name, pledgor_type from {{ ref('stg_raw__pledges') }}
+    select
+        pledgor_name_normalised,
+        pledgor_name,
+        pledgor_type
+    from {{ ref('stg_raw__pledges') }}
     union all
-    select applicant_name_normalised, applicant_name, applicant_type from {{ ref('stg_raw__pct') }}
+    select
+        applicant_name_normalised,
+        applicant_name,
+        applicant_type
+    from {{ ref('stg_raw__pct') }}
 ),
 
 observed as (
@@ -35,7 +54,13 @@ final as (
     left join {{ ref('stg_ref__entities') }} as e on o.name_normalised = e.name_normalised
     union all
     select
-        '-1', '', '未知', 'other', false, false, cast(null as varchar)
+        '-1',
+        '',
+        '未知',
+        'other',
+        false,
+        false,
+        cast(null as varchar)
 )
 
 select * from final

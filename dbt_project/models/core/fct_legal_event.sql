@@ -22,7 +22,8 @@ final as (
         e.event_type,
         e.event_type in ('lapse_nonpayment', 'invalidated', 'abandoned') as is_termination
     from events as e
-    where e.application_number in (select application_number from {{ ref('stg_raw__grants') }})
+    where
+        e.application_number in (select application_number from {{ ref('stg_raw__grants') }})
         and {{ in_window('e.event_date') }}
 )
 

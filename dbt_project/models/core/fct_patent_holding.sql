@@ -5,7 +5,11 @@
     restoration dated the same day as a lapse restores the patent. Only inventions: no stock
     indicator counts another type. -#}
 with patents as (
-    select application_number, patent_key, grant_date, expiry_date
+    select
+        application_number,
+        patent_key,
+        grant_date,
+        expiry_date
     from {{ ref('dim_patent') }}
     where patent_type = 'invention'
 ),

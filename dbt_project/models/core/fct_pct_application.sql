@@ -12,7 +12,10 @@ with pct as (
 ),
 
 regions as (
-    select region_code, current_code from {{ ref('dim_region') }}
+    select
+        region_code,
+        current_code
+    from {{ ref('dim_region') }}
 ),
 
 final as (

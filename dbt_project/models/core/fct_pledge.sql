@@ -6,11 +6,14 @@ with pledges as (
 ),
 
 registered as (
-    select * from pledges where status = 'registered'
+    select * from pledges
+    where status = 'registered'
 ),
 
 cancelled as (
-    select pledge_id, min(registration_date) as cancelled_date
+    select
+        pledge_id,
+        min(registration_date) as cancelled_date
     from pledges
     where status = 'cancelled'
     group by pledge_id
@@ -18,7 +21,8 @@ cancelled as (
 
 only_cancelled as (
     select * from pledges
-    where status = 'cancelled'
+    where
+        status = 'cancelled'
         and pledge_id not in (select pledge_id from registered)
 ),
 
@@ -29,7 +33,10 @@ pledge_rows as (
 ),
 
 regions as (
-    select region_code, current_code from {{ ref('dim_region') }}
+    select
+        region_code,
+        current_code
+    from {{ ref('dim_region') }}
 ),
 
 final as (

@@ -12,11 +12,17 @@ with transfers as (
 ),
 
 regions as (
-    select region_code, current_code from {{ ref('dim_region') }}
+    select
+        region_code,
+        current_code
+    from {{ ref('dim_region') }}
 ),
 
 entities as (
-    select name_normalised, is_sme from {{ ref('stg_ref__entities') }}
+    select
+        name_normalised,
+        is_sme
+    from {{ ref('stg_ref__entities') }}
 ),
 
 final as (

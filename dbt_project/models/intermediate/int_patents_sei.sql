@@ -1,7 +1,11 @@
 {#- Strategic-emerging-industry codes of each patent: any of its IPC codes starts with a
     concordance prefix (compared without spaces, upper case). -#}
 with grants as (
-    select application_number, ipc_main, ipc_all from {{ ref('stg_raw__grants') }}
+    select
+        application_number,
+        ipc_main,
+        ipc_all
+    from {{ ref('stg_raw__grants') }}
 ),
 
 split_codes as (
@@ -20,13 +24,17 @@ ipc_codes as (
 ),
 
 prefixes as (
-    select distinct sei_code, replace(ipc_prefix, ' ', '') as ipc_prefix
+    select distinct
+        sei_code,
+        replace(ipc_prefix, ' ', '') as ipc_prefix
     from {{ ref('stg_ref__sei_ipc') }}
 ),
 
 prefix_lengths as (
     select distinct length(ipc_prefix) as prefix_length from prefixes
 ),
+
+
 
 {#- An equi-join on each prefix length instead of a starts_with join, which would compare
     every code with every prefix. -#}

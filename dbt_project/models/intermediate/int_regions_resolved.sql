@@ -5,13 +5,15 @@ with regions as (
 ),
 
 current_regions as (
-    select * from regions where valid_to is null
+    select * from regions
+    where valid_to is null
 ),
 
 old_regions as (
     select *
     from regions
-    where valid_to is not null
+    where
+        valid_to is not null
         and region_code not in (select region_code from current_regions)
     qualify row_number() over (partition by region_code order by valid_to desc) = 1
 ),
@@ -28,12 +30,15 @@ old_resolved as (
     select
         o.*,
         coalesce(
-            case when o.successor_code in (select region_code from current_regions)
-                then o.successor_code end,
+            case
+                when o.successor_code in (select region_code from current_regions)
+                    then o.successor_code
+            end,
             (
                 select min(s.region_code)
                 from name_stems as s
-                where s.parent_code = o.parent_code
+                where
+                    s.parent_code = o.parent_code
                     and s.stem = regexp_replace(o.region_name, '(自治县|自治旗|县|市|区|旗|林区)$', '')
             )
         ) as current_code
@@ -62,13 +67,25 @@ hierarchy as (
 
 all_codes as (
     select
-        region_code, region_name, region_level, parent_code, valid_from, valid_to,
-        true as is_current, region_code as current_code
+        region_code,
+        region_name,
+        region_level,
+        parent_code,
+        valid_from,
+        valid_to,
+        true as is_current,
+        region_code as current_code
     from current_regions
     union all
     select
-        region_code, region_name, region_level, parent_code, valid_from, valid_to,
-        false as is_current, current_code
+        region_code,
+        region_name,
+        region_level,
+        parent_code,
+        valid_from,
+        valid_to,
+        false as is_current,
+        current_code
     from old_resolved
 ),
 

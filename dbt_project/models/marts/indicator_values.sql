@@ -30,10 +30,11 @@ ratios as (
         v.value / nullif(p.resident_population, 0) * 10000.0 as value
     from month_end_values as v
     left join population as p
-        on v.region_level = p.region_level
-        and v.region_code = p.region_code
-        and p.year = v.year
-        {% if var('population_basis') == 'previous_year_end' %} - 1 {% endif %}
+        on
+            v.region_level = p.region_level
+            and v.region_code = p.region_code
+            and p.year = v.year
+                {% if var('population_basis') == 'previous_year_end' %} - 1 {% endif %}
     where v.indicator_code in ('invention_in_force', 'high_value_in_force')
 ),
 
@@ -62,12 +63,13 @@ with_previous as (
         prev.value as previous_value
     from periods as p
     left join periods as prev
-        on p.indicator_code = prev.indicator_code
-        and p.region_level = prev.region_level
-        and p.region_code = prev.region_code
-        and p.period_type = prev.period_type
-        and p.month = prev.month
-        and p.year = prev.year + 1
+        on
+            p.indicator_code = prev.indicator_code
+            and p.region_level = prev.region_level
+            and p.region_code = prev.region_code
+            and p.period_type = prev.period_type
+            and p.month = prev.month
+            and p.year = prev.year + 1
 ),
 
 regions as (
@@ -75,7 +77,10 @@ regions as (
 ),
 
 units as (
-    select indicator_code, unit from {{ ref('indicator_definitions') }}
+    select
+        indicator_code,
+        unit
+    from {{ ref('indicator_definitions') }}
 ),
 
 final as (
@@ -91,8 +96,10 @@ final as (
         w.indicator_code,
         cast(w.value as double) as value,
         u.unit,
-        cast(case when w.previous_value <> 0
-            then (w.value - w.previous_value) / w.previous_value * 100.0 end as double) as yoy_pct,
+        cast(case
+            when w.previous_value <> 0
+                then (w.value - w.previous_value) / w.previous_value * 100.0
+        end as double) as yoy_pct,
         cast(w.value - w.previous_value as double) as yoy_abs,
         cast(case when w.value is not null then rank() over (
             partition by w.region_level, g.parent_code, w.period_type, w.month_end, w.indicator_code

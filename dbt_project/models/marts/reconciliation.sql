@@ -22,8 +22,11 @@ final as (
         c.region_name,
         c.region_level,
         r.indicator_code,
-        coalesce(c.period_type, case when month(r.period_end) = 12 and day(r.period_end) = 31
-            then 'year' else 'ytd' end) as period_type,
+        coalesce(c.period_type, case
+            when month(r.period_end) = 12 and day(r.period_end) = 31
+                then 'year'
+            else 'ytd'
+        end) as period_type,
         r.period_end,
         c.value as computed_value,
         r.value as reported_value,
@@ -32,9 +35,10 @@ final as (
         r.source
     from reported as r
     left join computed as c
-        on r.region_code = c.region_code
-        and r.indicator_code = c.indicator_code
-        and r.period_end = c.period_end
+        on
+            r.region_code = c.region_code
+            and r.indicator_code = c.indicator_code
+            and r.period_end = c.period_end
 )
 
 select * from final

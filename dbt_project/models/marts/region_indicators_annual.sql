@@ -1,6 +1,7 @@
 {#- indicator_values for calendar years, wide: one row per region (and level) and year. -#}
 with yearly as (
-    select * from {{ ref('indicator_values') }} where period_type = 'year'
+    select * from {{ ref('indicator_values') }}
+    where period_type = 'year'
 ),
 
 final as (
@@ -11,8 +12,8 @@ final as (
         parent_code,
         year,
         {%- for code in indicator_codes() %}
-        max(case when indicator_code = '{{ code }}' then value end) as {{ code }}
-        {%- if not loop.last %},{% endif %}
+            max(case when indicator_code = '{{ code }}' then value end) as {{ code }}
+            {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from yearly
     group by region_code, region_name, region_level, parent_code, year

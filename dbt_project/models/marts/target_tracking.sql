@@ -7,7 +7,9 @@
     cumulative>= adds the years year_from..year (projected for the unfinished one). Targets
     the feeds cannot compute are tracked from the `reported` figures. -#}
 with targets as (
-    select *, row_number() over (order by region_code, indicator_code, year, comparator) as target_id
+    select
+        *,
+        row_number() over (order by region_code, indicator_code, year, comparator) as target_id
     from {{ ref('stg_ref__targets') }}
 ),
 
@@ -18,6 +20,8 @@ context as (
 catalog as (
     select * from {{ ref('indicator_definitions') }}
 ),
+
+
 
 {#- A code reported at two levels (仙桃 as county and as prefecture) is tracked at the higher. -#}
 values_at_level as (
@@ -32,8 +36,11 @@ values_at_level as (
 ),
 
 iv as (
-    select * from values_at_level where level_rank = 1
+    select * from values_at_level
+    where level_rank = 1
 ),
+
+
 
 {#- The latest period of each year: the year itself when complete, else the latest ytd. -#}
 latest_by_year as (
@@ -64,16 +71,18 @@ year_points as (
         case
             when l.period_type = 'year' or prev.value is null or prev.value = 0 then l.yoy_pct
             when c.kind = 'flow' then l.yoy_pct
-            else ((coalesce(prev.value, 0) + (l.value - prev.value) * 12.0 / l.month) - prev.value)
+            else
+                ((coalesce(prev.value, 0) + (l.value - prev.value) * 12.0 / l.month) - prev.value)
                 / prev.value * 100.0
         end as projected_growth_pct
     from latest_by_year as l
     inner join catalog as c on l.indicator_code = c.indicator_code
     left join iv as prev
-        on l.region_code = prev.region_code
-        and l.indicator_code = prev.indicator_code
-        and prev.period_type = 'year'
-        and prev.year = l.year - 1
+        on
+            l.region_code = prev.region_code
+            and l.indicator_code = prev.indicator_code
+            and prev.period_type = 'year'
+            and prev.year = l.year - 1
 ),
 
 computed as (
@@ -83,27 +92,32 @@ computed as (
         p.is_complete,
         case t.comparator
             when 'growth>=' then p.yoy_pct
-            when 'cumulative>=' then (
-                select sum(c.value) from year_points as c
-                where c.region_code = t.region_code and c.indicator_code = t.indicator_code
-                    and c.year between t.year_from and t.year
-            )
+            when 'cumulative>='
+                then (
+                    select sum(c.value) from year_points as c
+                    where
+                        c.region_code = t.region_code and c.indicator_code = t.indicator_code
+                        and c.year between t.year_from and t.year
+                )
             else p.value
         end as actual_value,
         case t.comparator
             when 'growth>=' then p.projected_growth_pct
-            when 'cumulative>=' then (
-                select sum(c.projected_value) from year_points as c
-                where c.region_code = t.region_code and c.indicator_code = t.indicator_code
-                    and c.year between t.year_from and t.year
-            )
+            when 'cumulative>='
+                then (
+                    select sum(c.projected_value) from year_points as c
+                    where
+                        c.region_code = t.region_code and c.indicator_code = t.indicator_code
+                        and c.year between t.year_from and t.year
+                )
             else p.projected_value
         end as projected_value
     from targets as t
     inner join year_points as p
-        on t.region_code = p.region_code
-        and t.indicator_code = p.indicator_code
-        and t.year = p.year
+        on
+            t.region_code = p.region_code
+            and t.indicator_code = p.indicator_code
+            and t.year = p.year
 ),
 
 reported as (
@@ -115,9 +129,10 @@ reported as (
         r.value as projected_value
     from targets as t
     inner join {{ ref('stg_ref__reported') }} as r
-        on t.region_code = r.region_code
-        and t.indicator_code = r.indicator_code
-        and extract(year from r.period_end) = t.year
+        on
+            t.region_code = r.region_code
+            and t.indicator_code = r.indicator_code
+            and extract(year from r.period_end) = t.year
     where t.indicator_code not in (select indicator_code from catalog)
     qualify row_number() over (partition by t.target_id order by r.period_end desc) = 1
 ),

@@ -1,6 +1,12 @@
 {#- Published figures: the seeded Hubei 2021 ones plus the user's; the user's win. -#}
 with supplied as (
-    select region_code, indicator_code, period_end, value, source, 1 as priority
+    select
+        region_code,
+        indicator_code,
+        period_end,
+        value,
+        source,
+        1 as priority
     from {{ source('raw', 'reported') }}
 ),
 
@@ -16,7 +22,12 @@ defaults as (
 ),
 
 final as (
-    select region_code, indicator_code, period_end, value, source
+    select
+        region_code,
+        indicator_code,
+        period_end,
+        value,
+        source
     from (select * from supplied union all select * from defaults)
     qualify row_number() over (
         partition by region_code, indicator_code, period_end order by priority

@@ -17,10 +17,24 @@ defaults as (
 ),
 
 final as (
-    select region_code, indicator_code, year_from, year, target_value, comparator, source
+    select
+        region_code,
+        indicator_code,
+        year_from,
+        year,
+        target_value,
+        comparator,
+        source
     from supplied
     union all
-    select region_code, indicator_code, year_from, year, target_value, comparator, source
+    select
+        region_code,
+        indicator_code,
+        year_from,
+        year,
+        target_value,
+        comparator,
+        source
     from defaults
 )
 

@@ -3,7 +3,8 @@
     Indicators counted as distinct things carry the thing in distinct_key. Amounts are
     decimals so sums are exact whatever order they are added in. -#}
 with grants as (
-    select * from {{ ref('fct_grant') }} where is_domestic
+    select * from {{ ref('fct_grant') }}
+    where is_domestic
 ),
 
 transfers as (
@@ -17,49 +18,97 @@ pledges as (
 pct as (
     select *
     from {{ ref('fct_pct_application') }}
-    where is_domestic
-    {% if var('pct_basis') == 'receiving_office_cn' %}
-        and receiving_office = 'CN'
-    {% endif %}
+    where
+        is_domestic
+        {% if var('pct_basis') == 'receiving_office_cn' %}
+            and receiving_office = 'CN'
+        {% endif %}
 ),
 
 events as (
-    select 'grants_total' as indicator_code, region_code, grant_date as event_date,
-        cast(1 as decimal(38, 8)) as amount, cast(null as varchar) as distinct_key
+    select
+        'grants_total' as indicator_code,
+        region_code,
+        grant_date as event_date,
+        cast(1 as decimal(38, 8)) as amount,
+        cast(null as varchar) as distinct_key
     from grants
     union all
-    select 'grants_' || patent_type, region_code, grant_date, 1.0, null
+    select
+        'grants_' || patent_type,
+        region_code,
+        grant_date,
+        1.0,
+        null
     from grants
     union all
-    select 'pct_applications', applicant_region_code, filing_date, 1.0, null
+    select
+        'pct_applications',
+        applicant_region_code,
+        filing_date,
+        1.0,
+        null
     from pct
     union all
-    select case kind when 'assignment' then 'transfers' else 'licenses' end,
-        from_region_code, registration_date, 1.0, null
+    select
+        case kind when 'assignment' then 'transfers' else 'licenses' end,
+        from_region_code,
+        registration_date,
+        1.0,
+        null
     from transfers
     union all
-    select 'transfer_license_total', from_region_code, registration_date, 1.0, null
+    select
+        'transfer_license_total',
+        from_region_code,
+        registration_date,
+        1.0,
+        null
     from transfers
     union all
-    select 'univ_to_sme_transfer_license', from_region_code, registration_date, 1.0, null
+    select
+        'univ_to_sme_transfer_license',
+        from_region_code,
+        registration_date,
+        1.0,
+        null
     from transfers
     where from_type in ('university', 'research_institute') and to_is_sme
     union all
-    select 'pledge_amount_100m_cny', pledgor_region_code, registration_date,
-        cast(amount_10k_cny * 0.0001 as decimal(38, 8)), null
+    select
+        'pledge_amount_100m_cny',
+        pledgor_region_code,
+        registration_date,
+        cast(amount_10k_cny * 0.0001 as decimal(38, 8)),
+        null
     from pledges
     union all
-    select 'pledge_count', pledgor_region_code, registration_date, 1.0, null
+    select
+        'pledge_count',
+        pledgor_region_code,
+        registration_date,
+        1.0,
+        null
     from pledges
     union all
-    select 'pledged_patents', p.pledgor_region_code, p.registration_date, 1.0, b.application_number
+    select
+        'pledged_patents',
+        p.pledgor_region_code,
+        p.registration_date,
+        1.0,
+        b.application_number
     from pledges as p
     inner join {{ ref('bridge_pledge_patent') }} as b on p.pledge_id = b.pledge_id
     union all
-    select 'inclusive_pledge_enterprises', pledgor_region_code, registration_date, 1.0,
+    select
+        'inclusive_pledge_enterprises',
+        pledgor_region_code,
+        registration_date,
+        1.0,
         pledgor_entity_key
     from pledges
-    where pledgor_type = 'enterprise'
+    where
+        pledgor_type = 'enterprise'
         and pledgor_entity_key <> '-1'
         and amount_10k_cny < {{ var('inclusive_pledge_threshold_10k_cny') }}
 )

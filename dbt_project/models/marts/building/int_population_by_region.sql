@@ -18,7 +18,10 @@ county_population as (
 ),
 
 summed as (
-    select u.region_level, u.report_code as region_code, c.year,
+    select
+        u.region_level,
+        u.report_code as region_code,
+        c.year,
         sum(c.resident_population) as resident_population
     from county_population as c
     inner join {{ ref('int_region_rollup') }} as u on c.region_code = u.region_code
@@ -36,9 +39,10 @@ final as (
     left join population as direct
         on g.region_code = direct.region_code and y.year = direct.year
     left join summed
-        on g.region_level = summed.region_level
-        and g.region_code = summed.region_code
-        and y.year = summed.year
+        on
+            g.region_level = summed.region_level
+            and g.region_code = summed.region_code
+            and y.year = summed.year
 )
 
 select * from final

@@ -4,7 +4,8 @@
     prefecture level, where their parent is the province; as counties their parent is the
     prefecture-level row of themselves. -#}
 with regions as (
-    select * from {{ ref('dim_region') }} where is_current and region_code <> '-1'
+    select * from {{ ref('dim_region') }}
+    where is_current and region_code <> '-1'
 ),
 
 fact_regions as (
@@ -27,16 +28,30 @@ provinces_in_scope as (
 ),
 
 levels as (
-    select region_code, region_name, 'province' as region_level, cast(null as varchar) as parent_code,
+    select
+        region_code,
+        region_name,
+        'province' as region_level,
+        cast(null as varchar) as parent_code,
         province_code
     from regions
     where region_level = 'province'
     union all
-    select region_code, region_name, 'prefecture', province_code, province_code
+    select
+        region_code,
+        region_name,
+        'prefecture',
+        province_code,
+        province_code
     from regions
     where region_level = 'prefecture' or reports_as_prefecture
     union all
-    select region_code, region_name, 'county', prefecture_code, province_code
+    select
+        region_code,
+        region_name,
+        'county',
+        prefecture_code,
+        province_code
     from regions
     where region_level = 'county'
 )
