@@ -168,12 +168,10 @@ final as (
         region_code,
         indicator_code,
         year as target_year,
-        year_from,
         comparator,
         target_value,
         actual_value,
         actual_period_end,
-        projected_value,
         cast(case when target_value <> 0 then actual_value / target_value * 100.0 end as double)
             as progress_pct,
         case
@@ -183,6 +181,9 @@ final as (
             when projection_meets then 'on_track'
             else 'at_risk'
         end as status,
+        -- beyond the contract's columns, appended so its column order holds
+        year_from,
+        projected_value,
         source
     from evaluated
 )
