@@ -159,7 +159,6 @@ def test_population_subset_and_determinism(regions: pd.DataFrame, population: pd
     pd.testing.assert_frame_equal(sub.reset_index(drop=True), full)
 
 
-@pytest.mark.skipif(not (CENSUS_DIR / "census2020_county_population.csv").exists(), reason="no census file")
 def test_census_counties_of_hubei_hunan_are_known(regions: pd.DataFrame) -> None:
     census = pd.read_csv(CENSUS_DIR / "census2020_county_population.csv", dtype={"region_code": str})
     codes = census["region_code"]
@@ -172,7 +171,6 @@ def test_census_counties_of_hubei_hunan_are_known(regions: pd.DataFrame) -> None
     assert not missing, sorted(missing)
 
 
-@pytest.mark.skipif(not (CENSUS_DIR / "census2020_prefecture_population.csv").exists(), reason="no census")
 def test_prefecture_figures_are_synthetic_not_copied(regions: pd.DataFrame, population: pd.DataFrame) -> None:
     census = pd.read_csv(CENSUS_DIR / "census2020_prefecture_population.csv", dtype={"region_code": str})
     census = census[census["province_code"].astype(str).isin(["420000", "430000"])]
