@@ -8,7 +8,6 @@ way, whatever the data came from.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -87,13 +86,6 @@ def ingest_synthetic_feeds(
             con, feed, {batch: relations[feed]}, replace_sources_like="synthetic:%", window=window
         )
     report.orphans = refresh_orphans(con)
-    return report
-
-
-def ingest_synthetic(con: duckdb.DuckDBPyConnection, scale: float, seed: int) -> IngestReport:
-    """Everything from the generator: reference data and the full history of every feed."""
-    report = ingest_synthetic_feeds(con, scale, seed)
-    report.reference_rows = ingest_synthetic_reference(con, scale, seed).reference_rows
     return report
 
 
@@ -191,12 +183,6 @@ def ingest_builtin_reference(con: duckdb.DuckDBPyConnection) -> IngestReport:
     return IngestReport(reference_rows=load_reference(con, frames))
 
 
-def ingest_http(con: duckdb.DuckDBPyConnection, config: dict, date_from: str, date_to: str) -> IngestReport:
-    report = ingest_http_feeds(con, config, date_from, date_to)
-    report.reference_rows = ingest_builtin_reference(con).reference_rows
-    return report
-
-
 def _load_batches(
     con: duckdb.DuckDBPyConnection, feed: str, batches: list, window: Window = None
 ) -> LoadStats:
@@ -243,16 +229,3 @@ def refresh_orphans(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         "select count(*) from raw.legal_events_quarantine where reason = ?", [ORPHAN_REASON]
     ).fetchall()[0][0]
     return {"legal_events": n}
-
-
-def report_json(report: IngestReport) -> str:
-    return json.dumps(
-        {
-            feed: {
-                "read": s.rows_read,
-                "loaded": s.rows_loaded,
-                "quarantined": s.rows_quarantined,
-            }
-            for feed, s in report.feeds.items()
-        }
-    )
