@@ -26,6 +26,8 @@ import duckdb
 
 SERVED_SCHEMAS = ("marts", "core")
 STORAGE_VERSION = "v1.0.0"
+# The copy runs beside nothing else, but must stay inside the platform's memory budget.
+MEMORY_LIMIT = "6GB"
 
 
 @dataclass
@@ -69,7 +71,7 @@ def _publish(warehouse_db: Path, serving_db: Path, parquet_dir: Path) -> Publish
     try:
         # An in-memory connection attaches the working database read-only and the new file
         # read-write (a read-only connection would attach the new file read-only too).
-        con = duckdb.connect()
+        con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": 2})
         try:
             con.execute(f"attach '{_sql_path(warehouse_db)}' as src (read_only)")
             con.execute(f"attach '{_sql_path(tmp)}' as serving (storage_version '{STORAGE_VERSION}')")
