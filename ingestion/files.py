@@ -535,16 +535,24 @@ def _walk(root: Path) -> Iterable[tuple[Path, str | None]]:
 
 
 def read_landing(
-    landing_dir: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, archive_dir: Path | None = None
+    landing_dir: Path,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    archive_dir: Path | None = None,
+    only: str | None = None,
 ) -> LandingRead:
     """Read every file in the landing folder (recursively; hidden entries skipped).
 
-    With `archive_dir`, each feed file's bytes, as read, are archived by content hash."""
+    With `archive_dir`, each feed file's bytes, as read, are archived by content hash.
+    `only` ('feed' or 'reference') skips the other kind unread: the feed and reference
+    steps each read just their own files."""
     root = Path(landing_dir).resolve(strict=True)
     out = LandingRead()
     refs: dict[str, list[pd.DataFrame]] = {}
     for rel, refusal in _walk(root):
         shown = PurePosixPath(*rel.parts).as_posix()
+        kind = classify(rel.name)
+        if only is not None and kind is not None and kind[0] != only:
+            continue
         if refusal:
             out.refused.append(FileProblem(shown, refusal))
             continue

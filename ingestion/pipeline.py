@@ -105,7 +105,7 @@ def ingest_files_feeds(
     from ingestion.files import read_landing
 
     landing_dir = Path(landing_dir)
-    landing = read_landing(landing_dir, max_file_bytes=max_file_bytes, archive_dir=archive_dir)
+    landing = read_landing(landing_dir, max_file_bytes=max_file_bytes, archive_dir=archive_dir, only="feed")
     report = IngestReport(refused_files=[(p.file, p.reason) for p in landing.refused])
     ensure_raw_tables(con)
     for feed, batches in landing.feeds.items():
@@ -123,7 +123,7 @@ def ingest_files_reference(
     from ingestion import reference
     from ingestion.files import read_landing
 
-    landing = read_landing(Path(landing_dir), max_file_bytes=max_file_bytes)
+    landing = read_landing(Path(landing_dir), max_file_bytes=max_file_bytes, only="reference")
     supplied = {name: frame for name, frame in landing.reference.items() if len(frame)}
     regions = supplied.get("regions")
     if regions is None:
