@@ -4,11 +4,8 @@
 module's INFO log on stderr so the synthetic generator's own timing ("synthetic scale=…: T s")
 splits the ingest step into generate and load.
 
-`python -m bench._ipind partition MONTH run …` runs the same job over one monthly partition
-(MONTH = YYYY-MM-01), the way the daily refresh schedule does (run tags
-`dagster/asset_partition_range_start/end`): the platform's incremental path. The run config
-comes from the same `--set` options; everything else is `orchestration.runner.run_pipeline`
-with the partition tags added to `execute_in_process`.
+`run … --month YYYY-MM` is the platform's incremental path: one monthly partition, the way
+the daily refresh schedule runs it.
 """
 
 import logging
@@ -27,28 +24,8 @@ def _log_ingestion() -> None:
     logger.addHandler(handler)
 
 
-def _partition_run(month: str, argv: list[str]) -> int:
-    from dagster import JobDefinition
-
-    from orchestration.partitions import range_tags
-
-    original = JobDefinition.execute_in_process
-
-    def with_tags(self, *args, **kwargs):  # noqa: ANN001, ANN202
-        kwargs["tags"] = {**(kwargs.get("tags") or {}), **range_tags(month, month)}
-        return original(self, *args, **kwargs)
-
-    JobDefinition.execute_in_process = with_tags  # type: ignore[method-assign]
-    from orchestration.cli import main
-
-    return main(argv)
-
-
 if __name__ == "__main__":
     _log_ingestion()
-    args = sys.argv[1:]
-    if args and args[0] == "partition":
-        sys.exit(_partition_run(args[1], args[2:]))
     from orchestration.cli import main
 
-    sys.exit(main(args))
+    sys.exit(main(sys.argv[1:]))

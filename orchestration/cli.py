@@ -16,6 +16,12 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="materialise every asset and publish serving.duckdb")
     run.add_argument("--source", choices=["synthetic", "files", "http"], default="synthetic")
     run.add_argument("--landing", help="landing folder (files source)")
+    run.add_argument(
+        "--month",
+        action="append",
+        metavar="YYYY-MM",
+        help="load and rebuild only this monthly partition (repeat for a range); default: all history",
+    )
     _common(run)
     demo = sub.add_parser("demo", help="run --source synthetic at the default scale")
     _common(demo)
@@ -49,7 +55,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from orchestration.runner import run_pipeline
 
-    return run_pipeline(warehouse_dir, run_config)
+    months = None
+    if args.command == "run" and args.month:
+        from orchestration.partitions import month_keys
+
+        try:
+            months = month_keys(args.month)
+        except ValueError as exc:
+            print(f"ipind: --month: {exc}", file=sys.stderr)
+            return 2
+    return run_pipeline(warehouse_dir, run_config, months=months)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

@@ -50,6 +50,24 @@ def range_tags(first_key: str, last_key: str) -> dict[str, str]:
     return {RANGE_START_TAG: first_key, RANGE_END_TAG: last_key}
 
 
+def month_keys(months: list[str]) -> tuple[str, str]:
+    """(first, last) partition keys of the months given as YYYY-MM (or YYYY-MM-DD)."""
+    keys = set(monthly.get_partition_keys())
+    parsed = []
+    for month in months:
+        try:
+            parsed.append(datetime.strptime(month[:7], "%Y-%m").date())
+        except ValueError:
+            raise ValueError(f"{month!r} is not a month (expected YYYY-MM)") from None
+    first, last = (day.isoformat() for day in (min(parsed), max(parsed)))
+    for key in (first, last):
+        if key not in keys:
+            raise ValueError(
+                f"{key[:7]} is not a partition (months run from {FIRST_MONTH[:7]} to last month)"
+            )
+    return first, last
+
+
 def full_history_tags() -> dict[str, str]:
     """Every partition in one run: the full-history backfill as a single run."""
     keys = monthly.get_partition_keys()

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.loader import load_feed
+from tests.conftest import TEST_SCALE, ipind
 
 ROOT = Path(__file__).resolve().parent.parent
 DBT_DIR = ROOT / "dbt_project"
@@ -106,3 +107,42 @@ def test_loading_a_partition_twice_is_idempotent(tmp_path: Path) -> None:
     rows = con.execute("select application_number from raw.grants order by 1").fetchall()
     assert rows == [("201710601862.3",), ("201710601863.8",)]
     con.close()
+
+
+def test_month_run_after_a_full_build_republishes_the_same_indicators(
+    synthetic_warehouse: Path, tmp_path: Path
+) -> None:
+    """The daily refresh path: `ipind run --month` over data already loaded changes no number."""
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(synthetic_warehouse, warehouse, ignore=shutil.ignore_patterns(".dagster_home"))
+    before = _indicator_cells(warehouse / "serving.duckdb")
+    result = ipind(
+        "run",
+        "--source",
+        "synthetic",
+        "--set",
+        f"scale={TEST_SCALE}",
+        "--month",
+        "2025-12",
+        warehouse=warehouse,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    after = _indicator_cells(warehouse / "serving.duckdb")
+    assert len(after) == len(before) > 0
+    assert after == before
+
+
+def test_month_outside_the_partitions_is_refused(tmp_path: Path) -> None:
+    result = ipind("run", "--month", "1999-12", warehouse=tmp_path)
+    assert result.returncode == 2
+    assert "1999-12 is not a partition" in result.stderr
+
+
+def _indicator_cells(serving: Path) -> list[tuple]:
+    con = duckdb.connect(str(serving), read_only=True)
+    try:
+        return con.execute(
+            "select * exclude (data_vintage) from marts.indicator_values order by all"
+        ).fetchall()
+    finally:
+        con.close()
