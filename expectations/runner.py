@@ -49,6 +49,7 @@ from expectations.suites import (
     TableInfo,
     jsonable_row,
 )
+from ingestion import duckdb_budget
 
 DOCS_SITE = "ipind"
 DATASOURCE = "ipind_duckdb"
@@ -183,7 +184,7 @@ def _open_datasource(context: Any, db_path: Path, read_only: bool) -> Any:
         return context.data_sources.add_sql(
             name=DATASOURCE,
             connection_string=f"duckdb:///{db_path}",
-            kwargs={"connect_args": {"read_only": read_only}},
+            kwargs={"connect_args": {"read_only": read_only, "config": duckdb_budget.config()}},
         )
     except Exception as exc:
         chain = _chain(exc)

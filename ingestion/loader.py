@@ -73,14 +73,23 @@ def load_feed(
                 f"delete from raw.{feed} where _source like ? and {in_window}",
                 [replace_sources_like, *window_params],
             )
-            con.execute(f"delete from raw.{feed}_quarantine where _source like ?", [replace_sources_like])
+            # The batches loaded now replace their own quarantine rows below (only the window's).
+            con.execute(
+                f"delete from raw.{feed}_quarantine where _source like ?"
+                f" and _ingest_hash not in (select unnest(?::varchar[]))",
+                [replace_sources_like, list(landed)],
+            )
         for ingest_hash, relation in landed.items():
+            relation, rows_in_window = _window_prefilter(con, feed, relation, window)
             valid_sql, quarantine_sql = normalise(con, feed, relation)
             con.execute(
                 f"delete from raw.{feed} where _ingest_hash = ? and {in_window}",
                 [ingest_hash, *window_params],
             )
-            con.execute(f"delete from raw.{feed}_quarantine where _ingest_hash = ?", [ingest_hash])
+            con.execute(
+                f"delete from raw.{feed}_quarantine where _ingest_hash = ? and {rows_in_window}",
+                [ingest_hash],
+            )
             loaded = con.execute(
                 f"insert into raw.{feed} select *, ?::timestamp, ? from ({valid_sql}) where {in_window}",
                 [loaded_at, ingest_hash, *window_params],
@@ -106,3 +115,29 @@ def load_feed(
     stats.rows_read = stats.rows_loaded + stats.rows_quarantined
     stats.top_reasons = reasons.most_common(5)
     return stats
+
+
+def _window_prefilter(
+    con: duckdb.DuckDBPyConnection, feed: str, relation: str, window: tuple[date, date] | None
+) -> tuple[str, str]:
+    """(relation to normalise, quarantine rows it replaces) for a load of `window`.
+
+    When the landed date column is already typed (the generator, Parquet), rows dated outside
+    the window are left out before the normaliser parses anything, so a one-month load costs
+    a month, not the whole batch. Rows with no date still go through (they may belong to the
+    quarantine), and only the quarantine rows of the rows read are replaced. A text date has
+    to be parsed to be placed, so such a batch is normalised whole, as before.
+    """
+    if window is None:
+        return relation, "true"
+    column = FEEDS[feed].date_column
+    types = {name: typ for name, typ, *_ in con.execute(f"describe {relation}").fetchall()}
+    if types.get(column) not in {"DATE", "TIMESTAMP"} or "_row" not in types:
+        return relation, "true"
+    start, end = (day.isoformat() for day in window)
+    view = f"__window_{feed}"
+    con.execute(
+        f'create or replace temp view {view} as select * from {relation} where "{column}" is null'
+        f" or (\"{column}\" >= date '{start}' and \"{column}\" < date '{end}')"
+    )
+    return view, f"_row in (select _row from {view})"

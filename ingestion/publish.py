@@ -24,10 +24,10 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion import duckdb_budget
+
 SERVED_SCHEMAS = ("marts", "core")
 STORAGE_VERSION = "v1.0.0"
-# The copy runs beside nothing else, but must stay inside the platform's memory budget.
-MEMORY_LIMIT = "6GB"
 
 
 @dataclass
@@ -71,7 +71,8 @@ def _publish(warehouse_db: Path, serving_db: Path, parquet_dir: Path) -> Publish
     try:
         # An in-memory connection attaches the working database read-only and the new file
         # read-write (a read-only connection would attach the new file read-only too).
-        con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": 2})
+        # Inside the run's memory budget; row order is not part of a table's contract.
+        con = duckdb.connect(config={**duckdb_budget.config(), "preserve_insertion_order": False})
         try:
             con.execute(f"attach '{_sql_path(warehouse_db)}' as src (read_only)")
             con.execute(f"attach '{_sql_path(tmp)}' as serving (storage_version '{STORAGE_VERSION}')")
@@ -110,7 +111,7 @@ def export_parquet(serving_db: Path, parquet_dir: Path) -> None:
     staging = parquet_dir.with_name(f".{parquet_dir.name}.{uuid.uuid4().hex}.tmp")
     staging.mkdir(parents=True)
     try:
-        con = duckdb.connect(str(serving_db), read_only=True)
+        con = duckdb.connect(str(serving_db), read_only=True, config=duckdb_budget.config())
         try:
             for schema, table in con.execute(
                 "select table_schema, table_name from information_schema.tables order by 1, 2"

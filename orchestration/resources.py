@@ -8,8 +8,10 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 from pydantic import Field
+
+from ingestion import duckdb_budget
 
 
 class WarehouseResource(ConfigurableResource):
@@ -20,8 +22,21 @@ class WarehouseResource(ConfigurableResource):
         description="Directory of warehouse.duckdb, serving.duckdb and parquet/. Empty: "
         "$IPIND_WAREHOUSE_DIR, else ./warehouse.",
     )
-    duckdb_memory_limit: str = Field(default="6GB", description="DuckDB memory_limit.")
-    duckdb_threads: int = Field(default=2, description="DuckDB threads.")
+    duckdb_memory_limit: str = Field(
+        default="",
+        description="DuckDB memory_limit of every connection of the run (this process, dbt, GX, "
+        "publish). Empty: $IPIND_DUCKDB_MEMORY_LIMIT, else 4GB.",
+    )
+    duckdb_threads: int = Field(
+        default=0, description="DuckDB threads of every connection. 0: $IPIND_DUCKDB_THREADS, else 2."
+    )
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        """Hand the budget to every DuckDB of the run: dbt's profile and GX read the environment."""
+        if self.duckdb_memory_limit:
+            os.environ[duckdb_budget.MEMORY_LIMIT_ENV] = _safe_setting(self.duckdb_memory_limit)
+        if self.duckdb_threads:
+            os.environ[duckdb_budget.THREADS_ENV] = str(int(self.duckdb_threads))
 
     @property
     def root(self) -> Path:
@@ -40,8 +55,8 @@ class WarehouseResource(ConfigurableResource):
     def connect(self, read_only: bool = False):  # noqa: ANN201 - duckdb connection
         import duckdb
 
-        memory_limit = _safe_setting(self.duckdb_memory_limit)
-        threads = int(self.duckdb_threads)
+        memory_limit = _safe_setting(self.duckdb_memory_limit or duckdb_budget.memory_limit())
+        threads = int(self.duckdb_threads or duckdb_budget.threads())
         try:
             con = duckdb.connect(str(self.database_path), read_only=read_only)
         except duckdb.IOException as exc:

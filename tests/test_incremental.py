@@ -109,6 +109,34 @@ def test_loading_a_partition_twice_is_idempotent(tmp_path: Path) -> None:
     con.close()
 
 
+def test_a_typed_month_load_reads_only_the_month_and_keeps_other_quarantine(tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute(
+        """
+        create table landed as select * from (values
+            ('201710601862.3', 'invention', date '2017-01-01', date '2021-03-05', 'synthetic:a', 1),
+            ('201710601863.8', 'invention', date '2017-01-01', date '2021-04-05', 'synthetic:a', 2),
+            ('bad-number-march', 'invention', date '2017-01-01', date '2021-03-09', 'synthetic:a', 3),
+            ('bad-number-april', 'invention', date '2017-01-01', date '2021-04-09', 'synthetic:a', 4)
+        ) as t (application_number, patent_type, filing_date, grant_date, _source, _row)
+        """
+    )
+    full = load_feed(con, "grants", {"h1": "landed"}, replace_sources_like="synthetic:%")
+    assert (full.rows_loaded, full.rows_quarantined) == (2, 2)
+    march = load_feed(
+        con,
+        "grants",
+        {"h1": "landed"},
+        replace_sources_like="synthetic:%",
+        window=(date(2021, 3, 1), date(2021, 4, 1)),
+    )
+    assert (march.rows_loaded, march.rows_quarantined) == (1, 1)  # the month's rows only
+    assert con.execute("select count(*) from raw.grants").fetchall()[0][0] == 2
+    quarantined = con.execute("select _row from raw.grants_quarantine order by 1").fetchall()
+    assert quarantined == [(3,), (4,)]
+    con.close()
+
+
 def test_month_run_after_a_full_build_republishes_the_same_indicators(
     synthetic_warehouse: Path, tmp_path: Path
 ) -> None:

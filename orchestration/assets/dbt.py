@@ -109,6 +109,8 @@ def _run(
         invocation.process.kill()
         invocation.process.wait()
         raise
+    # The docs describe the project and its tables, which a partition run does not change.
+    docs_too = docs_too and window is None
     docs = generate_docs(warehouse, args[2]) if docs_too and invocation.is_successful() else None
     yield from _with_row_counts(context, events, warehouse, docs)
     if not invocation.is_successful():
