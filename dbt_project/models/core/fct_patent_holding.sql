@@ -61,16 +61,18 @@ changes as (
     inner join patents as p on e.application_number = p.application_number
 ),
 
+{#- One pass over each patent's history in date order: the holder and status after every
+    change, and the date of the next change. The last change of a day holds the state at
+    the end of that day, and the next change's date is where its span ends. -#}
 running as (
     select
         application_number,
         change_date,
-        change_order,
-        change_id,
         last_value(holder_entity_key ignore nulls) over history as holder_entity_key,
         last_value(holder_region_code ignore nulls) over history as holder_region_code,
         max(case when is_termination then change_date end) over history as last_termination,
-        max(case when is_restoration then change_date end) over history as last_restoration
+        max(case when is_restoration then change_date end) over history as last_restoration,
+        lead(change_date) over history as next_change_date
     from changes
     window history as (
         partition by application_number
@@ -79,34 +81,18 @@ running as (
     )
 ),
 
-end_of_day as (
-    select *
-    from running
-    qualify row_number() over (
-        partition by application_number, change_date
-        order by change_order desc, change_id desc
-    ) = 1
-),
-
 spans as (
     select
-        e.application_number,
-        e.change_date as valid_from,
-        least(
-            coalesce(
-                lead(e.change_date) over (
-                    partition by e.application_number order by e.change_date
-                ),
-                p.expiry_date
-            ),
-            p.expiry_date
-        ) as valid_to,
-        e.holder_entity_key,
-        e.holder_region_code,
-        e.last_termination is null
-        or coalesce(e.last_restoration >= e.last_termination, false) as is_in_force
-    from end_of_day as e
-    inner join patents as p on e.application_number = p.application_number
+        r.application_number,
+        r.change_date as valid_from,
+        least(coalesce(r.next_change_date, p.expiry_date), p.expiry_date) as valid_to,
+        r.holder_entity_key,
+        r.holder_region_code,
+        r.last_termination is null
+        or coalesce(r.last_restoration >= r.last_termination, false) as is_in_force
+    from running as r
+    inner join patents as p on r.application_number = p.application_number
+    where r.next_change_date is null or r.next_change_date > r.change_date
 ),
 
 final as (

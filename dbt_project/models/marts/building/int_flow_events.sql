@@ -1,4 +1,4 @@
-{#- Every counted flow event, one row per indicator it counts for, at the region it is
+{#- The counted flow events of each indicator, at the region they are
     attributed to (first patentee at grant, assignor/licensor, pledgor, first applicant).
     Indicators counted as distinct things carry the thing in distinct_key. Amounts are
     decimals so sums are exact whatever order they are added in. -#}
@@ -111,7 +111,20 @@ events as (
         pledgor_type = 'enterprise'
         and pledgor_entity_key <> '-1'
         and amount_10k_cny < {{ var('inclusive_pledge_threshold_10k_cny') }}
+),
+
+{#- Summed per month at the recorded region: the marts only read month ends, and one row
+    per event and indicator was tens of millions of rows at national scale. -#}
+final as (
+    select
+        indicator_code,
+        region_code,
+        cast({{ dbt.last_day('event_date', 'month') }} as date) as month_end,
+        distinct_key,
+        sum(amount) as amount
+    from events
+    where region_code <> '-1' and event_date is not null
+    group by all
 )
 
-select * from events
-where region_code <> '-1' and event_date is not null
+select * from final

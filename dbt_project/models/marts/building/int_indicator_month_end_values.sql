@@ -30,7 +30,7 @@ flow_by_code as (
     select
         indicator_code,
         region_code,
-        cast({{ dbt.last_day('event_date', 'month') }} as date) as month_end,
+        month_end,
         sum(amount) as amount
     from {{ ref('int_flow_events') }}
     where distinct_key is null
@@ -56,11 +56,11 @@ distinct_firsts as (
         r.region_level,
         r.report_code as region_code,
         e.distinct_key,
-        min(cast({{ dbt.last_day('e.event_date', 'month') }} as date)) as month_end
+        min(e.month_end) as month_end
     from {{ ref('int_flow_events') }} as e
     inner join rollup as r on e.region_code = r.region_code
     where e.distinct_key is not null
-    group by 1, 2, 3, 4, extract(year from e.event_date)
+    group by 1, 2, 3, 4, extract(year from e.month_end)
 ),
 
 distinct_amounts as (
