@@ -8,6 +8,7 @@ from pathlib import Path
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 from dagster_dbt import DbtCliResource
 
+from orchestration import event_log_sync
 from orchestration.assets.dbt import dbt_core, dbt_marts, exposure_specs
 from orchestration.assets.ingestion import ingest_feeds, ingest_reference
 from orchestration.assets.report import ReportResource, indicator_report
@@ -25,6 +26,8 @@ ipind_all = define_asset_job(
     description="Ingest, validate, build core, validate, build marts, publish serving.duckdb.",
     executor_def=in_process_executor,
 )
+
+event_log_sync.install()
 
 defs = Definitions(
     assets=[
