@@ -8,7 +8,9 @@ Everything for one feed happens in one DuckDB transaction: a crash leaves the pr
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -17,6 +19,8 @@ import duckdb
 
 from ingestion.normalise import normalise
 from ingestion.schema import FEEDS, quarantine_table_ddl, raw_table_ddl
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -91,6 +95,7 @@ def load_feed(
                 [ingest_hash],
             )
             loaded = quarantined = 0
+            started = time.perf_counter()
             for chunk in _chunks(con, feed, relation):
                 valid_sql, quarantine_sql = normalise(con, feed, chunk)
                 loaded += con.execute(
@@ -103,6 +108,13 @@ def load_feed(
                     f" from ({quarantine_sql})",
                     [loaded_at, ingest_hash],
                 ).fetchall()[0][0]
+            log.info(
+                "%s: %d rows loaded, %d quarantined in %.1f s",
+                feed,
+                loaded,
+                quarantined,
+                time.perf_counter() - started,
+            )
             for reason, n in con.execute(
                 f"select reason, count(*) from raw.{feed}_quarantine where _ingest_hash = ? group by 1",
                 [ingest_hash],
