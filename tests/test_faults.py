@@ -86,10 +86,15 @@ def fingerprint(db: Path) -> dict[str, tuple]:
 
 
 def staging_sql(model: str) -> str:
-    """A dbt staging model rendered with the project's macros (source() -> raw.<table>)."""
+    """A dbt staging model rendered with the project's macros (source() -> raw.<table>, ref() of
+    another staging model -> that model's SQL as a subquery)."""
     macros = "".join(p.read_text(encoding="utf-8") for p in sorted((DBT_DIR / "macros").glob("*.sql")))
     text = (DBT_DIR / "models" / "staging" / f"{model}.sql").read_text(encoding="utf-8")
-    return jinja2.Environment().from_string(macros + text).render(source=lambda s, t: f"{s}.{t}")
+    return (
+        jinja2.Environment()
+        .from_string(macros + text)
+        .render(source=lambda s, t: f"{s}.{t}", ref=lambda m: f"({staging_sql(m)})")
+    )
 
 
 def python(code: str, *args: str, **kw) -> subprocess.Popen:

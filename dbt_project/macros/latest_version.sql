@@ -1,22 +1,26 @@
 {#- Keep the newest version of each key: the latest load wins, then the latest row.
-    Most keys arrive once, so only the keys loaded more than once are sorted; sorting every
-    row of the biggest feed was the most expensive step of a build. Keys are contract-required
-    (never null), so the NOT IN below cannot meet a null. -#}
-{% macro latest_version(relation, key) -%}
-    {%- set repeated_keys -%}
-        select ({{ key }}) as version_key
-        from {{ relation }}
-        group by all
-        having count(*) > 1
-    {%- endset -%}
+    Most keys arrive once: `stg_raw__repeated_keys` lists the few that do not, so every
+    other row passes straight through (a hash probe into a tiny table) and only the repeated
+    keys are sorted. The feeds' staging models can then stay views: a reader pays for the
+    columns and the dates it reads, and a month's run reads a month. `key` is one SQL
+    expression over contract-required (never null) columns. -#}
+{% macro latest_version(relation, key, feed) -%}
     select *
-    from {{ relation }}
-    where ({{ key }}) not in ({{ repeated_keys }})
+    from {{ relation }} as versions
+    where not exists (
+        select 1
+        from {{ ref('stg_raw__repeated_keys') }} as repeated
+        where repeated.feed = '{{ feed }}' and repeated.version_key = ({{ key }})
+    )
     union all
     select *
-    from {{ relation }}
-    where ({{ key }}) in ({{ repeated_keys }})
+    from {{ relation }} as versions
+    where exists (
+        select 1
+        from {{ ref('stg_raw__repeated_keys') }} as repeated
+        where repeated.feed = '{{ feed }}' and repeated.version_key = ({{ key }})
+    )
     qualify row_number() over (
-        partition by {{ key }} order by _loaded_at desc, _ingest_hash desc, _row desc
+        partition by ({{ key }}) order by _loaded_at desc, _ingest_hash desc, _row desc
     ) = 1
 {%- endmacro %}

@@ -1,5 +1,5 @@
 with latest as (
-    {{ latest_version(source('raw', 'grants'), 'application_number') }}
+    {{ latest_version(source('raw', 'grants'), 'application_number', 'grants') }}
 ),
 
 final as (

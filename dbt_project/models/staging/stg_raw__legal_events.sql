@@ -1,5 +1,5 @@
 with latest as (
-    {{ latest_version(source('raw', 'legal_events'), 'event_id') }}
+    {{ latest_version(source('raw', 'legal_events'), 'event_id', 'legal_events') }}
 ),
 
 final as (

@@ -1,5 +1,5 @@
 with latest as (
-    {{ latest_version(source('raw', 'pct'), 'pct_application_number') }}
+    {{ latest_version(source('raw', 'pct'), 'pct_application_number', 'pct') }}
 ),
 
 final as (

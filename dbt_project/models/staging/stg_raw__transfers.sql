@@ -1,5 +1,5 @@
 with latest as (
-    {{ latest_version(source('raw', 'transfers'), 'record_id') }}
+    {{ latest_version(source('raw', 'transfers'), 'record_id', 'transfers') }}
 ),
 
 final as (
