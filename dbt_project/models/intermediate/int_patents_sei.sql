@@ -15,14 +15,6 @@ split_codes as (
     from grants
 ),
 
-ipc_codes as (
-    select distinct
-        application_number,
-        upper(replace(trim(code), ' ', '')) as ipc
-    from split_codes
-    where trim(code) <> ''
-),
-
 prefixes as (
     select distinct
         sei_code,
@@ -34,7 +26,23 @@ prefix_lengths as (
     select distinct length(ipc_prefix) as prefix_length from prefixes
 ),
 
+{#- Most codes belong to no industry: a code goes on to the prefix join only if its first
+    characters (as many as the shortest prefix has) begin some prefix. -#}
+heads as (
+    select distinct left(ipc_prefix, (select min(prefix_length) from prefix_lengths)) as head
+    from prefixes
+),
 
+ipc_codes as (
+    select
+        application_number,
+        upper(replace(trim(code), ' ', '')) as ipc
+    from split_codes
+    where
+        trim(code) <> ''
+        and left(upper(replace(trim(code), ' ', '')), (select min(prefix_length) from prefix_lengths))
+        in (select head from heads)
+),
 
 {#- An equi-join on each prefix length instead of a starts_with join, which would compare
     every code with every prefix. -#}
