@@ -4,19 +4,20 @@
 benchmark can time it and sample its memory the same way as the platform) and prints one
 JSON line: per-statement seconds and the row count of `indicator_values`. The warehouse is
 attached read-only; everything is written to OUT_DB, a file, as the platform writes its
-tables to a file. DuckDB settings are the platform's (profiles.yml): 2 threads, 6 GB,
-insertion order not preserved.
+tables to a file. DuckDB settings are the platform's (ingestion/duckdb_budget.py: 2 threads,
+4 GB unless IPIND_DUCKDB_* say otherwise), insertion order not preserved.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
 import duckdb
+
+from ingestion import duckdb_budget
 
 SQL = Path(__file__).with_name("baseline.sql")
 INDICATORS = (
@@ -48,8 +49,8 @@ def statements(text: str) -> list[str]:
 
 def connect(out_db: Path, warehouse_db: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(out_db))
-    con.execute(f"set threads = {os.environ.get('IPIND_DUCKDB_THREADS', '2')}")
-    con.execute(f"set memory_limit = '{os.environ.get('IPIND_DUCKDB_MEMORY_LIMIT', '6GB')}'")
+    con.execute(f"set threads = {duckdb_budget.threads()}")
+    con.execute(f"set memory_limit = '{duckdb_budget.memory_limit()}'")
     con.execute("set preserve_insertion_order = false")
     con.execute(f"attach '{warehouse_db}' as w (read_only)")
     return con

@@ -663,8 +663,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--timeout-min",
         type=float,
-        default=20.0,
-        help="per run (full build, baseline, incremental); default 20",
+        default=40.0,
+        help="per run (full build, baseline, incremental); default 40",
     )
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--workdir", default=os.environ.get("IPIND_BENCH_DIR", "/tmp/ipind-bench"))
