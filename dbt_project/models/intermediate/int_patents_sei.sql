@@ -29,8 +29,8 @@ prefix_lengths as (
 {#- Most codes belong to no industry: a code goes on to the prefix join only if its first
     characters (as many as the shortest prefix has) begin some prefix. -#}
 heads as (
-    select distinct left(ipc_prefix, (select min(prefix_length) from prefix_lengths)) as head
-    from prefixes
+    select distinct left(p.ipc_prefix, (select min(l.prefix_length) from prefix_lengths as l)) as head
+    from prefixes as p
 ),
 
 ipc_codes as (
@@ -40,8 +40,8 @@ ipc_codes as (
     from split_codes
     where
         trim(code) <> ''
-        and left(upper(replace(trim(code), ' ', '')), (select min(prefix_length) from prefix_lengths))
-        in (select head from heads)
+        and left(upper(replace(trim(code), ' ', '')), (select min(l.prefix_length) from prefix_lengths as l))
+        in (select h.head from heads as h)
 ),
 
 {#- An equi-join on each prefix length instead of a starts_with join, which would compare
