@@ -85,7 +85,7 @@ def load_feed(
                 [replace_sources_like, list(landed)],
             )
         for ingest_hash, relation in landed.items():
-            relation, rows_in_window = _window_prefilter(con, feed, relation, window)
+            relation, rows_in_window = _window_prefilter(con, feed, relation, ingest_hash, window)
             con.execute(
                 f"delete from raw.{feed} where _ingest_hash = ? and {in_window}",
                 [ingest_hash, *window_params],
@@ -144,7 +144,7 @@ def _chunks(con: duckdb.DuckDBPyConnection, feed: str, relation: str) -> list[st
     if types.get("_row") not in _INTEGER_TYPES:
         return [relation]
     low, high, rows = con.execute(f"select min(_row), max(_row), count(*) from {relation}").fetchall()[0]
-    if rows <= CHUNK_ROWS:
+    if rows <= CHUNK_ROWS or low is None:
         return [relation]
     parts = math.ceil(rows / CHUNK_ROWS)
     step = math.ceil((high - low + 1) / parts)
@@ -164,21 +164,36 @@ def _chunks(con: duckdb.DuckDBPyConnection, feed: str, relation: str) -> list[st
 
 
 def _window_prefilter(
-    con: duckdb.DuckDBPyConnection, feed: str, relation: str, window: tuple[date, date] | None
+    con: duckdb.DuckDBPyConnection,
+    feed: str,
+    relation: str,
+    ingest_hash: str,
+    window: tuple[date, date] | None,
 ) -> tuple[str, str]:
     """(relation to normalise, quarantine rows it replaces) for a load of `window`.
 
     When the landed date column is already typed (the generator, Parquet), rows dated outside
     the window are left out before the normaliser parses anything, so a one-month load costs
     a month, not the whole batch. Rows with no date still go through (they may belong to the
-    quarantine), and only the quarantine rows of the rows read are replaced. A text date has
-    to be parsed to be placed, so such a batch is normalised whole, as before.
+    quarantine), and only the quarantine rows of the rows read are replaced, found by `_row`.
+    The whole batch is normalised, as before, when a row cannot be placed that way: a text
+    date (it has to be parsed to be placed), a missing `_row`, or a batch never loaded
+    before (its rows outside the window have no quarantine rows yet, and the loader has just
+    removed those of the batch it replaces).
     """
     if window is None:
         return relation, "true"
     column = FEEDS[feed].date_column
     types = {name: typ for name, typ, *_ in con.execute(f"describe {relation}").fetchall()}
     if types.get(column) not in {"DATE", "TIMESTAMP"} or "_row" not in types:
+        return relation, "true"
+    placeable = con.execute(
+        f"select not exists (select 1 from {relation} where _row is null)"
+        f" and (exists (select 1 from raw.{feed} where _ingest_hash = $1)"
+        f" or exists (select 1 from raw.{feed}_quarantine where _ingest_hash = $1))",
+        [ingest_hash],
+    ).fetchall()[0][0]
+    if not placeable:
         return relation, "true"
     start, end = (day.isoformat() for day in window)
     view = f"__window_{feed}"

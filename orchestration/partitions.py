@@ -6,6 +6,7 @@ carries the range in its tags; every step of the run reads the same half-open wi
 the raw gate and dbt's incremental models all touch the same rows.
 """
 
+import re
 from datetime import date, datetime
 
 from dagster import MonthlyPartitionsDefinition
@@ -56,6 +57,8 @@ def month_keys(months: list[str]) -> tuple[str, str]:
     parsed = []
     for month in months:
         try:
+            if not re.fullmatch(r"\d{4}-\d{2}(-01)?", month):
+                raise ValueError
             parsed.append(datetime.strptime(month[:7], "%Y-%m").date())
         except ValueError:
             raise ValueError(f"{month!r} is not a month (expected YYYY-MM)") from None

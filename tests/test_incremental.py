@@ -137,6 +137,48 @@ def test_a_typed_month_load_reads_only_the_month_and_keeps_other_quarantine(tmp_
     con.close()
 
 
+def test_a_month_load_of_rows_without_row_numbers_does_not_pile_up_quarantine(tmp_path: Path) -> None:
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute(
+        """
+        create table landed as select * from (values
+            ('201710601862.3', 'invention', date '2017-01-01', date '2021-03-05', 'synthetic:a',
+             null::bigint),
+            ('bad-number', 'invention', date '2017-01-01', date '2021-03-09', 'synthetic:a', null::bigint)
+        ) as t (application_number, patent_type, filing_date, grant_date, _source, _row)
+        """
+    )
+    for _ in range(3):
+        load_feed(con, "grants", {"h1": "landed"}, window=(date(2021, 3, 1), date(2021, 4, 1)))
+    assert con.execute("select count(*) from raw.grants_quarantine").fetchall()[0][0] == 1
+    assert con.execute("select count(*) from raw.grants").fetchall()[0][0] == 1
+    con.close()
+
+
+def test_a_month_load_of_a_new_batch_quarantines_all_of_it(tmp_path: Path) -> None:
+    """A new batch (other scale or seed) replacing the old one keeps a quarantine for all dates."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    rows = """
+        select * from (values
+            ('201710601862.3', 'invention', date '2017-01-01', date '2021-03-05', 'synthetic:{v}', 1),
+            ('bad-may', 'invention', date '2017-01-01', date '2021-05-09', 'synthetic:{v}', 2)
+        ) as t (application_number, patent_type, filing_date, grant_date, _source, _row)
+    """
+    con.execute(f"create table landed_a as {rows.format(v='a')}")
+    con.execute(f"create table landed_b as {rows.format(v='b')}")
+    load_feed(con, "grants", {"hA": "landed_a"}, replace_sources_like="synthetic:%")
+    load_feed(
+        con,
+        "grants",
+        {"hB": "landed_b"},
+        replace_sources_like="synthetic:%",
+        window=(date(2021, 3, 1), date(2021, 4, 1)),
+    )
+    quarantined = con.execute("select _source, _ingest_hash from raw.grants_quarantine").fetchall()
+    assert quarantined == [("synthetic:b", "hB")]
+    con.close()
+
+
 def test_month_run_after_a_full_build_republishes_the_same_indicators(
     synthetic_warehouse: Path, tmp_path: Path
 ) -> None:
@@ -164,6 +206,9 @@ def test_month_outside_the_partitions_is_refused(tmp_path: Path) -> None:
     result = ipind("run", "--month", "1999-12", warehouse=tmp_path)
     assert result.returncode == 2
     assert "1999-12 is not a partition" in result.stderr
+    result = ipind("run", "--month", "2024-123", warehouse=tmp_path)
+    assert result.returncode == 2
+    assert "'2024-123' is not a month" in result.stderr
 
 
 def _indicator_cells(serving: Path) -> list[tuple]:

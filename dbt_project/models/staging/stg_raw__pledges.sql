@@ -1,7 +1,7 @@
 {#- A cancellation is a second record with the same pledge_id; both versions are kept so
     the registration stays counted in its own period. The key is (pledge_id, status). -#}
 with latest as (
-    {{ latest_version(source('raw', 'pledges'), "pledge_id || '|' || coalesce(status, 'registered')", 'pledges') }}
+    {{ latest_version(source('raw', 'pledges'), "cast(to_json([pledge_id, coalesce(status, 'registered')]) as varchar)", 'pledges') }}
 ),
 
 final as (

@@ -4,7 +4,7 @@
     ('grants', 'application_number'),
     ('legal_events', 'event_id'),
     ('transfers', 'record_id'),
-    ('pledges', "pledge_id || '|' || coalesce(status, 'registered')"),
+    ('pledges', "cast(to_json([pledge_id, coalesce(status, 'registered')]) as varchar)"),
     ('pct', 'pct_application_number'),
 ] %}
 
