@@ -20,11 +20,15 @@ DEFAULT_THREADS = 2
 _SIZE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 
 
-def memory_limit() -> str:
-    value = os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+def checked_memory_limit(value: str) -> str:
+    """`value` if it is a size DuckDB accepts (it is pasted into a `set` statement)."""
     if not _SIZE.match(value):
-        raise ValueError(f"{MEMORY_LIMIT_ENV}={value!r} is not a size such as 4GB")
+        raise ValueError(f"invalid DuckDB setting value: {value!r} (expected a size such as 4GB)")
     return value
+
+
+def memory_limit() -> str:
+    return checked_memory_limit(os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT)
 
 
 def threads() -> int:

@@ -13,8 +13,9 @@ from typing import Any, Literal, get_args, get_origin
 
 import yaml
 
+from ingestion.duckdb_budget import checked_memory_limit
 from orchestration.assets.report import ReportResource
-from orchestration.resources import IndicatorSettings, SourceResource, WarehouseResource, _safe_setting
+from orchestration.resources import IndicatorSettings, SourceResource, WarehouseResource
 
 RESOURCE_OF_KEY: dict[str, str] = {
     **{name: "settings" for name in IndicatorSettings.model_fields},
@@ -92,9 +93,7 @@ def _coerce(model: type, name: str, value: Any, shown: str | None = None) -> Any
         raise ConfigError(f"setting {shown!r} must be one of {choices}; got {text!r}")
     if name == "duckdb_memory_limit":
         try:
-            _safe_setting(text)
+            checked_memory_limit(text)
         except ValueError:
-            raise ConfigError(
-                f"setting {shown!r} must be a size like 6GB or 512MB (letters, digits, a dot); got {text!r}"
-            ) from None
+            raise ConfigError(f"setting {shown!r} must be a size like 4GB or 512MB; got {text!r}") from None
     return text

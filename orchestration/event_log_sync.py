@@ -21,8 +21,6 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-_installed = False
-
 
 def _set_normal(dbapi_connection: Any, _record: Any) -> None:
     if type(dbapi_connection).__module__.startswith("sqlite3"):
@@ -32,7 +30,5 @@ def _set_normal(dbapi_connection: Any, _record: Any) -> None:
 
 
 def install() -> None:
-    global _installed
-    if not _installed:
+    if not event.contains(Engine, "connect", _set_normal):
         event.listen(Engine, "connect", _set_normal)
-        _installed = True

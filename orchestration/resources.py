@@ -34,7 +34,9 @@ class WarehouseResource(ConfigurableResource):
     def setup_for_execution(self, context: InitResourceContext) -> None:
         """Hand the budget to every DuckDB of the run: dbt's profile and GX read the environment."""
         if self.duckdb_memory_limit:
-            os.environ[duckdb_budget.MEMORY_LIMIT_ENV] = _safe_setting(self.duckdb_memory_limit)
+            os.environ[duckdb_budget.MEMORY_LIMIT_ENV] = duckdb_budget.checked_memory_limit(
+                self.duckdb_memory_limit
+            )
         if self.duckdb_threads:
             os.environ[duckdb_budget.THREADS_ENV] = str(int(self.duckdb_threads))
 
@@ -55,7 +57,9 @@ class WarehouseResource(ConfigurableResource):
     def connect(self, read_only: bool = False):  # noqa: ANN201 - duckdb connection
         import duckdb
 
-        memory_limit = _safe_setting(self.duckdb_memory_limit or duckdb_budget.memory_limit())
+        memory_limit = duckdb_budget.checked_memory_limit(
+            self.duckdb_memory_limit or duckdb_budget.memory_limit()
+        )
         threads = int(self.duckdb_threads or duckdb_budget.threads())
         try:
             con = duckdb.connect(str(self.database_path), read_only=read_only)
@@ -67,12 +71,6 @@ class WarehouseResource(ConfigurableResource):
         con.execute(f"set memory_limit = '{memory_limit}'")
         con.execute(f"set threads = {threads}")
         return con
-
-
-def _safe_setting(value: str) -> str:
-    if not value.replace(".", "").isalnum():
-        raise ValueError(f"invalid DuckDB setting value: {value!r}")
-    return value
 
 
 class SourceResource(ConfigurableResource):

@@ -5,21 +5,20 @@
     columns and the dates it reads, and a month's run reads a month. `key` is one SQL
     expression over contract-required (never null) columns. -#}
 {% macro latest_version(relation, key, feed) -%}
+    {%- set is_repeated -%}
+        exists (
+            select 1
+            from {{ ref('stg_raw__repeated_keys') }} as repeated
+            where repeated.feed = '{{ feed }}' and repeated.version_key = ({{ key }})
+        )
+    {%- endset -%}
     select *
     from {{ relation }} as versions
-    where not exists (
-        select 1
-        from {{ ref('stg_raw__repeated_keys') }} as repeated
-        where repeated.feed = '{{ feed }}' and repeated.version_key = ({{ key }})
-    )
+    where not {{ is_repeated }}
     union all
     select *
     from {{ relation }} as versions
-    where exists (
-        select 1
-        from {{ ref('stg_raw__repeated_keys') }} as repeated
-        where repeated.feed = '{{ feed }}' and repeated.version_key = ({{ key }})
-    )
+    where {{ is_repeated }}
     qualify row_number() over (
         partition by ({{ key }}) order by _loaded_at desc, _ingest_hash desc, _row desc
     ) = 1
