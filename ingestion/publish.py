@@ -111,7 +111,9 @@ def export_parquet(serving_db: Path, parquet_dir: Path) -> None:
     staging = parquet_dir.with_name(f".{parquet_dir.name}.{uuid.uuid4().hex}.tmp")
     staging.mkdir(parents=True)
     try:
-        con = duckdb.connect(str(serving_db), read_only=True, config=duckdb_budget.config())
+        # Row order is not part of a table's contract; keeping it costs ~20 % of the export.
+        config = {**duckdb_budget.config(), "preserve_insertion_order": False}
+        con = duckdb.connect(str(serving_db), read_only=True, config=config)
         try:
             for schema, table in con.execute(
                 "select table_schema, table_name from information_schema.tables order by 1, 2"

@@ -10,6 +10,7 @@ import importlib.metadata
 
 import pytest
 
+from ingestion import address
 from ingestion.address import Resolution, from_quhua, resolve_address, resolve_many
 
 
@@ -69,6 +70,25 @@ def test_resolve_many_is_keyed_by_address() -> None:
         "湖北省仙桃市": "429004",
         "武汉市": "420100",
     }
+
+
+def test_worker_processes_answer_like_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big batches are shared among processes: every address keeps its own answer, in order."""
+    places = [
+        "湖北省仙桃市",
+        "武汉市",
+        "湖南省长沙市岳麓区",
+        "美国加利福尼亚州",
+        "湖北省京山市",
+        "不存在的地方",
+    ]
+    addresses = [f"{place}{n}号" for n in range(40) for place in places]
+    monkeypatch.setattr(address, "PARALLEL_MIN_ADDRESSES", 10)
+    monkeypatch.setenv("IPIND_DUCKDB_THREADS", "2")
+    got = resolve_many(addresses)
+    assert list(got) == addresses
+    assert got == {a: resolve_address(a) for a in addresses}
+    assert {r.region_code for r in got.values()} >= {"429004", "420100", None}
 
 
 def test_quhua_version_is_the_pinned_one() -> None:

@@ -297,13 +297,18 @@ def test_codes_ipc_country_defaults() -> None:
                 ipc_main="h01l21/02",
                 ipc_all="H01L0021020000; g06f 17/30 (2006.01)",
             ),
-            grant(patentee_region_code="420100000000", ipc_main="H01L 21/02", patentee_country="香港"),
+            grant(
+                patentee_region_code="420100000000",
+                ipc_main="H01L 21/02",
+                ipc_all=None,
+                patentee_country="香港",
+            ),
             grant(patentee_region_code="0420100"),
         ],
     )
     assert [v["patentee_region_code"] for v in valid] == ["420100", "420100"]
     assert valid[0]["ipc_main"] == "H01L 21/02"
-    assert valid[0]["ipc_all"] == "H01L 21/02;G06F 17/30"
+    assert [v["ipc_all"] for v in valid] == ["H01L 21/02;G06F 17/30", None]
     assert [v["patentee_country"] for v in valid] == ["CN", "HK"]
     assert [v["overseas_family_grants"] for v in valid] == [0, 0]
     assert [v["patentee_region_match"] for v in valid] == ["code", "code"]
