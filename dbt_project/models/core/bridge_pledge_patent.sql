@@ -11,7 +11,7 @@ with pledges as (
 final as (
     select distinct
         p.pledge_id,
-        md5(trim(n.unnest)) as patent_key,
+        {{ surrogate_key('trim(n.unnest)') }} as patent_key,
         trim(n.unnest) as application_number
     from pledges as p,
         unnest(string_split(p.application_numbers, ';')) as n

@@ -43,7 +43,7 @@ observed as (
 
 final as (
     select
-        md5(o.name_normalised) as entity_key,
+        {{ surrogate_key('o.name_normalised') }} as entity_key,
         o.name_normalised,
         o.display_name,
         coalesce(e.entity_type, o.observed_type, 'other') as entity_type,
@@ -54,7 +54,7 @@ final as (
     left join {{ ref('stg_ref__entities') }} as e on o.name_normalised = e.name_normalised
     union all
     select
-        '-1',
+        -1,
         '',
         '未知',
         'other',

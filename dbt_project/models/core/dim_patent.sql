@@ -16,7 +16,7 @@ awards as (
 
 final as (
     select
-        md5(g.application_number) as patent_key,
+        {{ surrogate_key('g.application_number') }} as patent_key,
         g.application_number,
         g.publication_number,
         g.patent_type,

@@ -20,13 +20,13 @@ regions as (
 
 final as (
     select
-        md5(g.application_number) as grant_key,
-        md5(g.application_number) as patent_key,
+        {{ surrogate_key('g.application_number') }} as grant_key,
+        {{ surrogate_key('g.application_number') }} as patent_key,
         g.application_number,
         g.patent_type,
         g.filing_date,
         g.grant_date,
-        coalesce(md5(g.patentee_name_normalised), '-1') as patentee_entity_key,
+        coalesce({{ surrogate_key('g.patentee_name_normalised') }}, -1) as patentee_entity_key,
         g.patentee_type,
         g.patentee_country,
         g.is_domestic,

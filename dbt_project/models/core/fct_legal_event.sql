@@ -16,7 +16,7 @@ with events as (
 final as (
     select
         e.event_id,
-        md5(e.application_number) as patent_key,
+        {{ surrogate_key('e.application_number') }} as patent_key,
         e.application_number,
         e.event_date,
         e.event_type,

@@ -97,12 +97,12 @@ spans as (
 
 final as (
     select
-        md5(s.application_number || '|' || cast(s.valid_from as varchar)) as holding_key,
-        md5(s.application_number) as patent_key,
+        {{ surrogate_key("s.application_number || '|' || cast(s.valid_from as varchar)") }} as holding_key,
+        {{ surrogate_key('s.application_number') }} as patent_key,
         s.application_number,
         s.valid_from,
         s.valid_to,
-        coalesce(s.holder_entity_key, '-1') as holder_entity_key,
+        coalesce(s.holder_entity_key, -1) as holder_entity_key,
         coalesce(s.holder_region_code, '-1') as holder_region_code,
         coalesce(g.region_code, '-1') as grant_region_code,
         s.is_in_force

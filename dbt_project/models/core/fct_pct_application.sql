@@ -23,7 +23,7 @@ final as (
         p.pct_application_number,
         p.filing_date,
         p.receiving_office,
-        coalesce(md5(p.applicant_name_normalised), '-1') as applicant_entity_key,
+        coalesce({{ surrogate_key('p.applicant_name_normalised') }}, -1) as applicant_entity_key,
         p.applicant_type,
         p.applicant_country,
         p.is_domestic,

@@ -44,7 +44,7 @@ final as (
         p.pledge_id,
         p.registration_date,
         c.cancelled_date,
-        coalesce(md5(p.pledgor_name_normalised), '-1') as pledgor_entity_key,
+        coalesce({{ surrogate_key('p.pledgor_name_normalised') }}, -1) as pledgor_entity_key,
         p.pledgor_type,
         coalesce(r.current_code, '-1') as pledgor_region_code,
         p.pledgee_name,

@@ -28,15 +28,15 @@ entities as (
 final as (
     select
         t.record_id,
-        md5(t.application_number) as patent_key,
+        {{ surrogate_key('t.application_number') }} as patent_key,
         t.application_number,
         t.kind,
         t.license_type,
         t.registration_date,
-        coalesce(md5(t.from_name_normalised), '-1') as from_entity_key,
+        coalesce({{ surrogate_key('t.from_name_normalised') }}, -1) as from_entity_key,
         t.from_type,
         coalesce(fr.current_code, '-1') as from_region_code,
-        coalesce(md5(t.to_name_normalised), '-1') as to_entity_key,
+        coalesce({{ surrogate_key('t.to_name_normalised') }}, -1) as to_entity_key,
         t.to_type,
         coalesce(tr.current_code, '-1') as to_region_code,
         coalesce(t.to_is_sme, e.is_sme, false) as to_is_sme,

@@ -109,7 +109,7 @@ events as (
     from pledges
     where
         pledgor_type = 'enterprise'
-        and pledgor_entity_key <> '-1'
+        and pledgor_entity_key <> -1
         and amount_10k_cny < {{ var('inclusive_pledge_threshold_10k_cny') }}
 ),
 

@@ -159,6 +159,8 @@ joined as (
         and s.month_end = a.month_end
 ),
 
+{#- Flows cumulate within the year, stocks over all time: one window whose partition
+    carries the year for flows only (a CASE over two windows computed both for every row). -#}
 final as (
     select
         indicator_code,
@@ -168,18 +170,15 @@ final as (
         month_end,
         cast(extract(year from month_end) as integer) as year,
         cast(extract(month from month_end) as integer) as month,
-        case indicator_kind
-            when 'flow' then sum(amount) over (
-                partition by indicator_code, region_level, region_code, extract(year from month_end)
-                order by month_end
-                rows between unbounded preceding and current row
-            )
-            else sum(amount) over (
-                partition by indicator_code, region_level, region_code
-                order by month_end
-                rows between unbounded preceding and current row
-            )
-        end as value
+        sum(amount) over (
+            partition by
+                indicator_code,
+                region_level,
+                region_code,
+                case when indicator_kind = 'flow' then extract(year from month_end) end
+            order by month_end
+            rows between unbounded preceding and current row
+        ) as value
     from joined
 )
 
