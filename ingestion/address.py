@@ -141,12 +141,11 @@ def _resolve_in_workers(todo: list[str], workers: int) -> list[Resolution]:
     without a main guard.
     """
     parts = [todo[i::workers] for i in range(workers)]
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(
-            [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]
-        ),
-    }
+    root = Path(__file__).resolve().parents[1]
+    # Run from the repository root with it first on the path: the workers load this code,
+    # never an `ingestion` or `engine` that happens to sit in the caller's directory.
+    path = [str(root), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
     answers: list[list[list[Any]]] = []
     with ExitStack() as stack:
         procs = []
@@ -154,20 +153,21 @@ def _resolve_in_workers(todo: list[str], workers: int) -> list[Resolution]:
             request = stack.enter_context(tempfile.TemporaryFile())
             request.write(json.dumps(part).encode())
             request.seek(0)
-            procs.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "ingestion.address"],
-                    stdin=request,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    env=env,
-                )
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "ingestion.address"],
+                stdin=request,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=root,
+                env=env,
             )
+            stack.callback(_stop, proc)  # a failure or an interrupt leaves no worker behind
+            procs.append(proc)
         for proc in procs:
             out, err = proc.communicate()
-            if proc.returncode != 0:
+            if proc.returncode != 0 or not out:
                 raise RuntimeError(
-                    f"address resolver worker failed ({proc.returncode}):"
+                    f"address resolver worker failed (exit code {proc.returncode}):"
                     f" {err.decode(errors='replace')[-2000:]}"
                 )
             answers.append(json.loads(out))
@@ -177,9 +177,16 @@ def _resolve_in_workers(todo: list[str], workers: int) -> list[Resolution]:
     return resolved
 
 
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+
+
 def _worker_main() -> None:
     addresses = json.load(sys.stdin)
-    json.dump([astuple(resolve_address(a)) for a in addresses], sys.stdout)
+    answer, sys.stdout = sys.stdout, sys.stderr  # nothing quhua prints may corrupt the answer
+    json.dump([astuple(resolve_address(a)) for a in addresses], answer)
 
 
 if __name__ == "__main__":

@@ -85,10 +85,20 @@ def test_worker_processes_answer_like_one_process(monkeypatch: pytest.MonkeyPatc
     addresses = [f"{place}{n}号" for n in range(40) for place in places]
     monkeypatch.setattr(address, "PARALLEL_MIN_ADDRESSES", 10)
     monkeypatch.setenv("IPIND_DUCKDB_THREADS", "2")
+    monkeypatch.setattr(address.os, "cpu_count", lambda: 2)  # workers even on a one-CPU machine
     got = resolve_many(addresses)
     assert list(got) == addresses
     assert got == {a: resolve_address(a) for a in addresses}
     assert {r.region_code for r in got.values()} >= {"429004", "420100", None}
+
+
+def test_a_failing_worker_is_an_error_not_a_silent_gap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(address, "PARALLEL_MIN_ADDRESSES", 10)
+    monkeypatch.setattr(address.os, "cpu_count", lambda: 2)
+    monkeypatch.setenv("IPIND_DUCKDB_THREADS", "2")
+    monkeypatch.setattr(address.sys, "executable", "false")  # a real process that exits 1
+    with pytest.raises(RuntimeError, match="address resolver worker failed"):
+        resolve_many([f"武汉市{n}号" for n in range(20)])
 
 
 def test_quhua_version_is_the_pinned_one() -> None:

@@ -135,12 +135,12 @@ CORE_DDL = [
     "insert into core.dim_region values ('420000', '湖北省', 'province', null),"
     " ('420100', '武汉市', 'prefecture', '420000'), ('420106', '武昌区', 'county', '420100'),"
     " ('-1', '未知', 'unknown', null)",
-    "create table core.fct_grant (grant_key varchar, application_number varchar,"
+    "create table core.fct_grant (grant_key bigint, application_number varchar,"
     " patent_type varchar, filing_date date, grant_date date, region_code varchar,"
     " patentee_type varchar)",
-    f"insert into core.fct_grant values ('g1', '{A1}', 'invention', '2021-01-05', '2022-03-01',"
-    f" '420106', 'enterprise'), ('g2', '{A2}', 'utility_model', '2017-06-01', '2018-01-01',"
-    f" '420100', 'university'), ('g3', '{A3}', 'design', '1995-10-10', '1996-05-05', '-1',"
+    f"insert into core.fct_grant values (1, '{A1}', 'invention', '2021-01-05', '2022-03-01',"
+    f" '420106', 'enterprise'), (2, '{A2}', 'utility_model', '2017-06-01', '2018-01-01',"
+    f" '420100', 'university'), (3, '{A3}', 'design', '1995-10-10', '1996-05-05', '-1',"
     " 'individual')",
     "create table core.dim_patent as select application_number, patent_type, filing_date,"
     " grant_date from core.fct_grant",
@@ -166,10 +166,10 @@ CORE_DDL = [
     " applicant_type varchar, applicant_region_code varchar)",
     "insert into core.fct_pct_application values ('PCT/CN2021/123456', '2021-04-01',"
     " 'enterprise', '420106'), ('PCT/CN2022/000001', '2022-04-01', 'university', '420100')",
-    "create table core.fct_patent_holding (holding_key varchar, application_number varchar,"
+    "create table core.fct_patent_holding (holding_key bigint, application_number varchar,"
     " holder_region_code varchar, valid_from date, valid_to date)",
-    f"insert into core.fct_patent_holding values ('h1', '{A1}', '420106', '2022-03-01',"
-    f" '2022-06-01'), ('h2', '{A1}', '420100', '2022-06-01', null), ('h3', '{A2}', '-1',"
+    f"insert into core.fct_patent_holding values (11, '{A1}', '420106', '2022-03-01',"
+    f" '2022-06-01'), (12, '{A1}', '420100', '2022-06-01', null), (13, '{A2}', '-1',"
     " '2018-01-01', null)",
 ]
 

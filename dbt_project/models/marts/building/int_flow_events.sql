@@ -105,7 +105,7 @@ events as (
         pledgor_region_code,
         registration_date,
         1.0,
-        pledgor_entity_key
+        cast(pledgor_entity_key as varchar)
     from pledges
     where
         pledgor_type = 'enterprise'
