@@ -35,8 +35,9 @@ final as (
             when 'invention' then {{ dbt.dateadd('year', 20, 'g.filing_date') }}
             when 'utility_model' then {{ dbt.dateadd('year', 10, 'g.filing_date') }}
             when 'design' then
-                case when g.filing_date >= date '2021-06-01'
-                    then {{ dbt.dateadd('year', 15, 'g.filing_date') }}
+                case
+                    when g.filing_date >= date '2021-06-01'
+                        then {{ dbt.dateadd('year', 15, 'g.filing_date') }}
                     else {{ dbt.dateadd('year', 10, 'g.filing_date') }}
                 end
         end as date) as expiry_date

@@ -7,8 +7,8 @@
     )
 }}
 
-{#- Events whose patent has no grant are orphans: kept in raw, listed in
-    raw.legal_events_quarantine by the loader, re-checked on every load, not counted here. -#}
+-- Events whose patent has no grant are orphans: kept in raw, listed in
+-- raw.legal_events_quarantine by the loader, re-checked on every load, not counted here.
 with events as (
     select * from {{ ref('stg_raw__legal_events') }}
 ),
@@ -23,7 +23,7 @@ final as (
         e.event_type in ('lapse_nonpayment', 'invalidated', 'abandoned') as is_termination
     from events as e
     where
-        e.application_number in (select application_number from {{ ref('stg_raw__grants') }})
+        e.application_number in (select g.application_number from {{ ref('stg_raw__grants') }} as g)
         and {{ in_window('e.event_date') }}
 )
 

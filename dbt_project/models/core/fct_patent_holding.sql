@@ -61,9 +61,9 @@ changes as (
     inner join patents as p on e.application_number = p.application_number
 ),
 
-{#- One pass over each patent's history in date order: the holder and status after every
-    change, and the date of the next change. The last change of a day holds the state at
-    the end of that day, and the next change's date is where its span ends. -#}
+-- One pass over each patent's history in date order: the holder and status after every
+-- change, and the date of the next change. The last change of a day holds the state at
+-- the end of that day, and the next change's date is where its span ends.
 running as (
     select
         application_number,

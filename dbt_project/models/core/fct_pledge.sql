@@ -23,7 +23,7 @@ only_cancelled as (
     select * from pledges
     where
         status = 'cancelled'
-        and pledge_id not in (select pledge_id from registered)
+        and pledge_id not in (select r.pledge_id from registered as r)
 ),
 
 pledge_rows as (

@@ -40,7 +40,7 @@ final as (
         t.to_type,
         coalesce(tr.current_code, '-1') as to_region_code,
         coalesce(t.to_is_sme, e.is_sme, false) as to_is_sme,
-        t.application_number in (select application_number from {{ ref('stg_raw__grants') }})
+        t.application_number in (select g.application_number from {{ ref('stg_raw__grants') }} as g)
             as has_grant
     from transfers as t
     left join regions as fr on t.from_region_code = fr.region_code

@@ -26,8 +26,8 @@ prefix_lengths as (
     select distinct length(ipc_prefix) as prefix_length from prefixes
 ),
 
-{#- Most codes belong to no industry: a code goes on to the prefix join only if its first
-    characters (as many as the shortest prefix has) begin some prefix. -#}
+-- Most codes belong to no industry: a code goes on to the prefix join only if its first
+-- characters (as many as the shortest prefix has) begin some prefix.
 heads as (
     select distinct left(p.ipc_prefix, (select min(l.prefix_length) from prefix_lengths as l)) as head
     from prefixes as p
@@ -44,8 +44,8 @@ ipc_codes as (
         in (select h.head from heads as h)
 ),
 
-{#- An equi-join on each prefix length instead of a starts_with join, which would compare
-    every code with every prefix. -#}
+-- An equi-join on each prefix length instead of a starts_with join, which would compare
+-- every code with every prefix.
 matched as (
     select distinct
         i.application_number,

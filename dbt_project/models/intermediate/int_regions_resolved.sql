@@ -14,7 +14,7 @@ old_regions as (
     from regions
     where
         valid_to is not null
-        and region_code not in (select region_code from current_regions)
+        and region_code not in (select c.region_code from current_regions as c)
     qualify row_number() over (partition by region_code order by valid_to desc) = 1
 ),
 
@@ -31,7 +31,7 @@ old_resolved as (
         o.*,
         coalesce(
             case
-                when o.successor_code in (select region_code from current_regions)
+                when o.successor_code in (select c.region_code from current_regions as c)
                     then o.successor_code
             end,
             (

@@ -33,8 +33,7 @@ ratios as (
         on
             v.region_level = p.region_level
             and v.region_code = p.region_code
-            and p.year = v.year
-                {% if var('population_basis') == 'previous_year_end' %} - 1 {% endif %}
+            and v.year {% if var('population_basis') == 'previous_year_end' %} - 1 {% endif %} = p.year
     where v.indicator_code in ('invention_in_force', 'high_value_in_force')
 ),
 

@@ -13,17 +13,11 @@ with targets as (
     from {{ ref('stg_ref__targets') }}
 ),
 
-context as (
-    select * from {{ ref('int_run_context') }}
-),
-
 catalog as (
     select * from {{ ref('indicator_definitions') }}
 ),
 
-
-
-{#- A code reported at two levels (仙桃 as county and as prefecture) is tracked at the higher. -#}
+-- A code reported at two levels (仙桃 as county and as prefecture) is tracked at the higher.
 values_at_level as (
     select
         v.*,
@@ -32,7 +26,7 @@ values_at_level as (
             order by case v.region_level when 'province' then 1 when 'prefecture' then 2 else 3 end
         ) as level_rank
     from {{ ref('indicator_values') }} as v
-    where v.region_code in (select region_code from targets)
+    where v.region_code in (select t.region_code from targets as t)
 ),
 
 iv as (
@@ -40,9 +34,7 @@ iv as (
     where level_rank = 1
 ),
 
-
-
-{#- The latest period of each year: the year itself when complete, else the latest ytd. -#}
+-- The latest period of each year: the year itself when complete, else the latest ytd.
 latest_by_year as (
     select *
     from iv
@@ -133,7 +125,7 @@ reported as (
             t.region_code = r.region_code
             and t.indicator_code = r.indicator_code
             and extract(year from r.period_end) = t.year
-    where t.indicator_code not in (select indicator_code from catalog)
+    where t.indicator_code not in (select c.indicator_code from catalog as c)
     qualify row_number() over (partition by t.target_id order by r.period_end desc) = 1
 ),
 

@@ -1,7 +1,8 @@
 {#- A cancellation is a second record with the same pledge_id; both versions are kept so
     the registration stays counted in its own period. The key is (pledge_id, status). -#}
+{%- set pledge_key = "cast(to_json([pledge_id, coalesce(status, 'registered')]) as varchar)" %}
 with latest as (
-    {{ latest_version(source('raw', 'pledges'), "cast(to_json([pledge_id, coalesce(status, 'registered')]) as varchar)", 'pledges') }}
+    {{ latest_version(source('raw', 'pledges'), pledge_key, 'pledges') }}
 ),
 
 final as (

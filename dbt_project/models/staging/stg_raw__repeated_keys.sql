@@ -10,20 +10,20 @@
 
 with
 {% for feed, key in feeds %}
-{{ feed }}_repeated as (
-    select
-        '{{ feed }}' as feed,
-        {{ key }} as version_key
-    from {{ source('raw', feed) }}
-    group by all
-    having count(*) > 1
-),
+    {{ feed }}_repeated as (
+        select
+            '{{ feed }}' as feed,
+            {{ key }} as version_key
+        from {{ source('raw', feed) }}
+        group by all
+        having count(*) > 1
+    ),
 {% endfor %}
 
 final as (
     {% for feed, _ in feeds %}
-    select * from {{ feed }}_repeated
-    {% if not loop.last %}union all{% endif %}
+        select * from {{ feed }}_repeated
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 )
 

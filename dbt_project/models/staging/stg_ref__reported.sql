@@ -28,7 +28,11 @@ final as (
         period_end,
         value,
         source
-    from (select * from supplied union all select * from defaults)
+    from (
+        select * from supplied
+        union all
+        select * from defaults
+    ) as reported
     qualify row_number() over (
         partition by region_code, indicator_code, period_end order by priority
     ) = 1

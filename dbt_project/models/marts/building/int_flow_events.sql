@@ -2,6 +2,8 @@
     attributed to (first patentee at grant, assignor/licensor, pledgor, first applicant).
     Indicators counted as distinct things carry the thing in distinct_key. Amounts are
     decimals so sums are exact whatever order they are added in. -#}
+{%- set receiving_office_filter =
+    "receiving_office = 'CN'" if var('pct_basis') == 'receiving_office_cn' else "true" %}
 with grants as (
     select * from {{ ref('fct_grant') }}
     where is_domestic
@@ -20,9 +22,7 @@ pct as (
     from {{ ref('fct_pct_application') }}
     where
         is_domestic
-        {% if var('pct_basis') == 'receiving_office_cn' %}
-            and receiving_office = 'CN'
-        {% endif %}
+        and {{ receiving_office_filter }}
 ),
 
 events as (
@@ -113,8 +113,8 @@ events as (
         and amount_10k_cny < {{ var('inclusive_pledge_threshold_10k_cny') }}
 ),
 
-{#- Summed per month at the recorded region: the marts only read month ends, and one row
-    per event and indicator was tens of millions of rows at national scale. -#}
+-- Summed per month at the recorded region: the marts only read month ends, and one row
+-- per event and indicator was tens of millions of rows at national scale.
 final as (
     select
         indicator_code,

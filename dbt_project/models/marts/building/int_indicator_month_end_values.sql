@@ -25,7 +25,7 @@ rollup as (
     select * from {{ ref('int_region_rollup') }}
 ),
 
-{#- Sum at the recorded region first (thousands of rows), then roll up to the levels. -#}
+-- Sum at the recorded region first (thousands of rows), then roll up to the levels.
 flow_by_code as (
     select
         indicator_code,
@@ -49,28 +49,34 @@ flow_amounts as (
     group by 1, 2, 3, 4
 ),
 
-{#- Distinct counts per year: a thing counts from the first month it appears that year. -#}
+-- Distinct counts per year: a thing counts from the first month it appears that year.
 distinct_firsts as (
     select
         e.indicator_code,
         r.region_level,
         r.report_code as region_code,
         e.distinct_key,
-        min(e.month_end) as month_end
+        min(e.month_end) as month_end,
+        extract(year from e.month_end) as year
     from {{ ref('int_flow_events') }} as e
     inner join rollup as r on e.region_code = r.region_code
     where e.distinct_key is not null
-    group by 1, 2, 3, 4, extract(year from e.month_end)
+    group by 1, 2, 3, 4, 6
 ),
 
 distinct_amounts as (
-    select indicator_code, region_level, region_code, month_end, cast(count(*) as decimal(38, 8)) as amount
+    select
+        indicator_code,
+        region_level,
+        region_code,
+        month_end,
+        cast(count(*) as decimal(38, 8)) as amount
     from distinct_firsts
     group by 1, 2, 3, 4
 ),
 
-{#- +1 at the month end of each interval's start, -1 at that of its end, summed per
-    recorded region before the roll-up so the join sees thousands of rows, not millions. -#}
+-- +1 at the month end of each interval's start, -1 at that of its end, summed per
+-- recorded region before the roll-up so the join sees thousands of rows, not millions.
 stock_deltas_by_code as (
     select
         indicator_code,
@@ -114,15 +120,25 @@ stock_amounts as (
 ),
 
 amounts as (
-    select *, 'flow' as indicator_kind from flow_amounts
+    select
+        *,
+        'flow' as indicator_kind
+    from flow_amounts
     union all
-    select *, 'flow' from distinct_amounts
+    select
+        *,
+        'flow'
+    from distinct_amounts
     union all
-    select *, 'stock' from stock_amounts
+    select
+        *,
+        'stock'
+    from stock_amounts
 ),
 
 indicators as (
-    select * from (values
+    select * from (
+        values
         ('grants_total', 'flow'), ('grants_invention', 'flow'),
         ('grants_utility_model', 'flow'), ('grants_design', 'flow'),
         ('invention_in_force', 'stock'), ('high_value_in_force', 'stock'),
@@ -132,7 +148,7 @@ indicators as (
         ('transfer_license_total', 'flow'), ('univ_to_sme_transfer_license', 'flow'),
         ('pledge_amount_100m_cny', 'flow'), ('pledge_count', 'flow'),
         ('pledged_patents', 'flow'), ('inclusive_pledge_enterprises', 'flow')
-    ) as t (indicator_code, indicator_kind)
+    ) as t (indicator_code, indicator_kind)  -- noqa: AL05
 ),
 
 spine as (
@@ -153,14 +169,15 @@ joined as (
         coalesce(a.amount, cast(0 as decimal(38, 8))) as amount
     from spine as s
     left join amounts as a
-        on s.indicator_code = a.indicator_code
-        and s.region_level = a.region_level
-        and s.region_code = a.region_code
-        and s.month_end = a.month_end
+        on
+            s.indicator_code = a.indicator_code
+            and s.region_level = a.region_level
+            and s.region_code = a.region_code
+            and s.month_end = a.month_end
 ),
 
-{#- Flows cumulate within the year, stocks over all time: one window whose partition
-    carries the year for flows only (a CASE over two windows computed both for every row). -#}
+-- Flows cumulate within the year, stocks over all time: one window whose partition
+-- carries the year for flows only (a CASE over two windows computed both for every row).
 final as (
     select
         indicator_code,

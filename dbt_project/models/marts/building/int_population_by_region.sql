@@ -10,6 +10,10 @@ with population as (
     group by 1, 2
 ),
 
+population_years as (
+    select distinct year from population
+),
+
 county_population as (
     select p.*
     from population as p
@@ -35,7 +39,7 @@ final as (
         y.year,
         coalesce(direct.resident_population, summed.resident_population) as resident_population
     from {{ ref('int_reporting_regions') }} as g
-    cross join (select distinct year from population) as y
+    cross join population_years as y
     left join population as direct
         on g.region_code = direct.region_code and y.year = direct.year
     left join summed

@@ -41,7 +41,7 @@ levels as (
         region_code,
         region_name,
         'prefecture',
-        province_code,
+        province_code as parent_code,
         province_code
     from regions
     where region_level = 'prefecture' or reports_as_prefecture
@@ -58,4 +58,4 @@ levels as (
 
 select l.*
 from levels as l
-where l.province_code in (select province_code from provinces_in_scope)
+where l.province_code in (select p.province_code from provinces_in_scope as p)

@@ -17,7 +17,9 @@ with holdings as (
 ),
 
 qualifying_pledges as (
-    select b.patent_key, min(p.registration_date) as first_pledge_date
+    select
+        b.patent_key,
+        min(p.registration_date) as first_pledge_date
     from {{ ref('fct_pledge') }} as p
     inner join {{ ref('bridge_pledge_patent') }} as b on p.pledge_id = b.pledge_id
     where p.amount_10k_cny >= {{ var('high_value_pledge_threshold_10k_cny') }}
@@ -30,28 +32,55 @@ criteria as (
         case when d.is_sei then date '1900-01-01' end as hv_sei,
         case when d.overseas_family_grants > 0 then date '1900-01-01' end as hv_overseas_family,
         -- "snapshot day > filing_date + 10 years": from the day after the 10th anniversary
-        cast({{ dbt.dateadd('day', 1, dbt.dateadd('year', 10, 'd.filing_date')) }} as date) as hv_maintained_10y,
+        cast(
+            {{ dbt.dateadd('day', 1, dbt.dateadd('year', 10, 'd.filing_date')) }} as date
+        ) as hv_maintained_10y,
         q.first_pledge_date as hv_pledge,
-        case when d.first_award_year is not null
-            then make_date(d.first_award_year, 1, 1) end as hv_award
+        case
+            when d.first_award_year is not null
+                then make_date(d.first_award_year, 1, 1)
+        end as hv_award
     from {{ ref('dim_patent') }} as d
     left join qualifying_pledges as q on d.patent_key = q.patent_key
     where d.patent_type = 'invention'
 ),
 
 starts as (
-    select patent_key, 'invention_in_force' as indicator_code, date '1900-01-01' as criterion_start
+    select
+        patent_key,
+        'invention_in_force' as indicator_code,
+        date '1900-01-01' as criterion_start
     from criteria
     union all
-    select patent_key, 'hv_sei', hv_sei from criteria
+    select
+        patent_key,
+        'hv_sei',
+        hv_sei
+    from criteria
     union all
-    select patent_key, 'hv_overseas_family', hv_overseas_family from criteria
+    select
+        patent_key,
+        'hv_overseas_family',
+        hv_overseas_family
+    from criteria
     union all
-    select patent_key, 'hv_maintained_10y', hv_maintained_10y from criteria
+    select
+        patent_key,
+        'hv_maintained_10y',
+        hv_maintained_10y
+    from criteria
     union all
-    select patent_key, 'hv_pledge', hv_pledge from criteria
+    select
+        patent_key,
+        'hv_pledge',
+        hv_pledge
+    from criteria
     union all
-    select patent_key, 'hv_award', hv_award from criteria
+    select
+        patent_key,
+        'hv_award',
+        hv_award
+    from criteria
     union all
     select
         patent_key,
@@ -68,7 +97,8 @@ final as (
         h.valid_to as interval_end
     from holdings as h
     inner join starts as s on h.patent_key = s.patent_key
-    where s.criterion_start is not null
+    where
+        s.criterion_start is not null
         and h.region_code <> '-1'
         and greatest(h.valid_from, s.criterion_start) < h.valid_to
 )
