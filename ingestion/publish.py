@@ -71,8 +71,7 @@ def _publish(warehouse_db: Path, serving_db: Path, parquet_dir: Path) -> Publish
     try:
         # An in-memory connection attaches the working database read-only and the new file
         # read-write (a read-only connection would attach the new file read-only too).
-        # Inside the run's memory budget; row order is not part of a table's contract.
-        con = duckdb.connect(config={**duckdb_budget.config(), "preserve_insertion_order": False})
+        con = duckdb.connect(config=_config())
         try:
             con.execute(f"attach '{_sql_path(warehouse_db)}' as src (read_only)")
             con.execute(f"attach '{_sql_path(tmp)}' as serving (storage_version '{STORAGE_VERSION}')")
@@ -111,9 +110,7 @@ def export_parquet(serving_db: Path, parquet_dir: Path) -> None:
     staging = parquet_dir.with_name(f".{parquet_dir.name}.{uuid.uuid4().hex}.tmp")
     staging.mkdir(parents=True)
     try:
-        # Row order is not part of a table's contract; keeping it costs ~20 % of the export.
-        config = {**duckdb_budget.config(), "preserve_insertion_order": False}
-        con = duckdb.connect(str(serving_db), read_only=True, config=config)
+        con = duckdb.connect(str(serving_db), read_only=True, config=_config())
         try:
             for schema, table in con.execute(
                 "select table_schema, table_name from information_schema.tables order by 1, 2"
@@ -130,6 +127,12 @@ def export_parquet(serving_db: Path, parquet_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _config() -> dict[str, str | int | bool]:
+    """Inside the run's memory budget; row order is not part of a table's contract, and
+    keeping it costs ~20 % of the copy and of the Parquet export."""
+    return {**duckdb_budget.config(), "preserve_insertion_order": False}
 
 
 def _sql_path(path: Path) -> str:

@@ -72,7 +72,16 @@ def test_resolve_many_is_keyed_by_address() -> None:
     }
 
 
-def test_worker_processes_answer_like_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Worker processes from 10 addresses on, two of them even on a one-CPU machine."""
+    monkeypatch.setattr(address, "PARALLEL_MIN_ADDRESSES", 10)
+    monkeypatch.setenv("IPIND_DUCKDB_THREADS", "2")
+    monkeypatch.setattr(address.os, "cpu_count", lambda: 2)
+
+
+@pytest.mark.usefixtures("workers")
+def test_worker_processes_answer_like_one_process() -> None:
     """Big batches are shared among processes: every address keeps its own answer, in order."""
     places = [
         "湖北省仙桃市",
@@ -83,19 +92,14 @@ def test_worker_processes_answer_like_one_process(monkeypatch: pytest.MonkeyPatc
         "不存在的地方",
     ]
     addresses = [f"{place}{n}号" for n in range(40) for place in places]
-    monkeypatch.setattr(address, "PARALLEL_MIN_ADDRESSES", 10)
-    monkeypatch.setenv("IPIND_DUCKDB_THREADS", "2")
-    monkeypatch.setattr(address.os, "cpu_count", lambda: 2)  # workers even on a one-CPU machine
     got = resolve_many(addresses)
     assert list(got) == addresses
     assert got == {a: resolve_address(a) for a in addresses}
     assert {r.region_code for r in got.values()} >= {"429004", "420100", None}
 
 
+@pytest.mark.usefixtures("workers")
 def test_a_failing_worker_is_an_error_not_a_silent_gap(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(address, "PARALLEL_MIN_ADDRESSES", 10)
-    monkeypatch.setattr(address.os, "cpu_count", lambda: 2)
-    monkeypatch.setenv("IPIND_DUCKDB_THREADS", "2")
     monkeypatch.setattr(address.sys, "executable", "false")  # a real process that exits 1
     with pytest.raises(RuntimeError, match="address resolver worker failed"):
         resolve_many([f"武汉市{n}号" for n in range(20)])
