@@ -51,6 +51,11 @@ class WarehouseResource(ConfigurableResource):
         return self.root / "warehouse.duckdb"
 
     @property
+    def star_path(self) -> Path:
+        """core and marts, built by dbt in the serving storage version (dbt_project/profiles.yml)."""
+        return self.root / "star.duckdb"
+
+    @property
     def serving_path(self) -> Path:
         return self.root / "serving.duckdb"
 
@@ -70,7 +75,21 @@ class WarehouseResource(ConfigurableResource):
             ) from exc
         con.execute(f"set memory_limit = '{memory_limit}'")
         con.execute(f"set threads = {threads}")
+        if self.star_path.exists():
+            attach_star(con, self.star_path, read_only=read_only)
         return con
+
+
+def attach_star(con, star_path: Path, read_only: bool) -> None:  # noqa: ANN001 - duckdb connection
+    """Make `core.x` and `marts.x` resolve in a connection to warehouse.duckdb, as they did
+    when the star lived there."""
+    mode = " (read_only)" if read_only else ""
+    con.execute(f"attach '{str(star_path).replace(chr(39), chr(39) * 2)}' as star{mode}")
+    schemas = con.execute(
+        "select schema_name from information_schema.schemata"
+        " where catalog_name = 'star' and schema_name in ('core', 'marts') order by 1"
+    ).fetchall()
+    con.execute("set search_path = '" + ",".join(["main", *(f"star.{s}" for (s,) in schemas)]) + "'")
 
 
 class SourceResource(ConfigurableResource):

@@ -422,9 +422,12 @@ def test_two_loads_at_once_second_fails_cleanly(tmp_path: Path, landing: Path) -
 # ----------------------------------------------------------------------------- publish
 
 
-def make_warehouse(db: Path, version: int, rows: int = 1_000) -> None:
-    """A working database with the shapes publish and `ipind show` read."""
-    con = duckdb.connect(str(db))
+def make_star(db: Path, version: int, rows: int = 1_000) -> None:
+    """A star.duckdb (storage v1.0.0, as dbt attaches it) with the shapes publish and
+    `ipind show` read."""
+    con = duckdb.connect()
+    con.execute(f"attach '{str(db).replace(chr(39), chr(39) * 2)}' as star (storage_version 'v1.0.0')")
+    con.execute("use star")
     con.execute("create schema if not exists marts")
     con.execute("create schema if not exists core")
     con.execute(
@@ -461,12 +464,12 @@ print(con.execute(q).fetchall()[0], flush=True)
 
 
 def test_bi_reader_keeps_its_snapshot_during_publish(tmp_path: Path) -> None:
-    wh, serving, parquet = tmp_path / "warehouse.duckdb", tmp_path / "serving.duckdb", tmp_path / "parquet"
-    make_warehouse(wh, version=1, rows=100)
+    wh, serving, parquet = tmp_path / "star.duckdb", tmp_path / "serving.duckdb", tmp_path / "parquet"
+    make_star(wh, version=1, rows=100)
     publish(wh, serving, parquet)
     reader = python(READER_SCRIPT, str(serving))
     assert reader.stdout.readline().strip() == "(1, 100)"
-    make_warehouse(wh, version=2, rows=200)
+    make_star(wh, version=2, rows=200)
     result = publish(wh, serving, parquet)  # not blocked by the reader's open file
     assert result.tables == {"core.dim_version": 1, "marts.indicator_values": 200}
     out, err = reader.communicate("\n", timeout=60)
@@ -479,6 +482,19 @@ def test_bi_reader_keeps_its_snapshot_during_publish(tmp_path: Path) -> None:
     assert duckdb.sql(f"select count(*) from '{parquet}/marts/indicator_values.parquet'").fetchall() == [
         (200,)
     ]
+
+
+def test_publish_refuses_a_star_in_a_format_bi_readers_cannot_open(tmp_path: Path) -> None:
+    """publish copies star.duckdb byte for byte, so the file must already be in v1.0.0."""
+    star, serving = tmp_path / "star.duckdb", tmp_path / "serving.duckdb"
+    con = duckdb.connect(str(star))  # DuckDB 2.0's default storage
+    con.execute("create schema marts")
+    con.execute("create table marts.indicator_values as select 1 as value")
+    con.close()
+    with pytest.raises(RuntimeError, match=r"star\.duckdb is in storage version v2"):
+        publish(star, serving, tmp_path / "parquet")
+    assert not serving.exists()
+    assert leftovers(tmp_path) == []
 
 
 FULL_DISK_SCRIPT = """
@@ -498,12 +514,12 @@ print("published", flush=True)
 
 
 def test_full_disk_while_publishing_keeps_the_old_serving_file(tmp_path: Path) -> None:
-    wh, serving, parquet = tmp_path / "warehouse.duckdb", tmp_path / "serving.duckdb", tmp_path / "parquet"
-    make_warehouse(wh, version=1, rows=100)
+    wh, serving, parquet = tmp_path / "star.duckdb", tmp_path / "serving.duckdb", tmp_path / "parquet"
+    make_star(wh, version=1, rows=100)
     publish(wh, serving, parquet)
     old = serving.read_bytes()
     old_parquet = {p: p.read_bytes() for p in parquet.rglob("*.parquet")}
-    make_warehouse(wh, version=2, rows=300_000)  # several MB: does not fit under the limit
+    make_star(wh, version=2, rows=300_000)  # several MB: does not fit under the limit
     proc = python(FULL_DISK_SCRIPT, str(wh), str(serving), str(parquet), str(512 * 1024))
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 3, out + err[-3000:]
@@ -528,11 +544,11 @@ print("published", flush=True)
 
 
 def test_publish_killed_midway_keeps_serving_and_the_next_publish_cleans_up(tmp_path: Path) -> None:
-    wh, serving, parquet = tmp_path / "warehouse.duckdb", tmp_path / "serving.duckdb", tmp_path / "parquet"
-    make_warehouse(wh, version=1, rows=100)
+    wh, serving, parquet = tmp_path / "star.duckdb", tmp_path / "serving.duckdb", tmp_path / "parquet"
+    make_star(wh, version=1, rows=100)
     publish(wh, serving, parquet)
     old = serving.read_bytes()
-    make_warehouse(wh, version=2, rows=1_000_000)
+    make_star(wh, version=2, rows=1_000_000)
     proc = python(PUBLISH_SCRIPT, str(wh), str(serving), str(parquet))
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob(".serving.duckdb.*.tmp")) and proc.poll() is None:
@@ -552,8 +568,8 @@ def test_publish_killed_midway_keeps_serving_and_the_next_publish_cleans_up(tmp_
 def test_publishes_of_one_serving_file_take_turns(tmp_path: Path) -> None:
     """Two publishes at once: the second waits for the first (publish lock), both succeed,
     and the serving file is one of the two complete versions."""
-    wh, serving, parquet = tmp_path / "warehouse.duckdb", tmp_path / "serving.duckdb", tmp_path / "parquet"
-    make_warehouse(wh, version=3, rows=300_000)
+    wh, serving, parquet = tmp_path / "star.duckdb", tmp_path / "serving.duckdb", tmp_path / "parquet"
+    make_star(wh, version=3, rows=300_000)
     procs = [python(PUBLISH_SCRIPT, str(wh), str(serving), str(parquet)) for _ in range(2)]
     for proc in procs:
         out, err = proc.communicate(timeout=120)

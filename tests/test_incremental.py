@@ -67,16 +67,18 @@ def test_incremental_month_equals_full_build(synthetic_warehouse: Path, tmp_path
     assert held > 0
 
     _dbt_build(tmp_path, {})  # everything before the new month
-    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    con = duckdb.connect(str(tmp_path / "star.duckdb"))
     before = con.execute("select count(*) from core.fct_grant").fetchall()[0][0]
+    con.close()
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
     for feed, _ in INCREMENTAL.values():
         con.execute(f"insert into raw.{feed} select * from main.held_{feed}")
     con.close()
 
     _dbt_build(tmp_path, {"min_date": WINDOW[0].isoformat(), "max_date": WINDOW[1].isoformat()})
 
-    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    con.execute(f"attach '{synthetic_warehouse / 'warehouse.duckdb'}' as full_build (read_only)")
+    con = duckdb.connect(str(tmp_path / "star.duckdb"))
+    con.execute(f"attach '{synthetic_warehouse / 'star.duckdb'}' as full_build (read_only)")
     try:
         assert con.execute("select count(*) from core.fct_grant").fetchall()[0][0] == before + held
         for model in INCREMENTAL:

@@ -20,7 +20,7 @@ from ingestion.publish import publish
 from orchestration.config import ConfigError, build_run_config
 from orchestration.resources import IndicatorSettings, WarehouseResource
 from tests.conftest import ipind
-from tests.test_faults import READER_SCRIPT, appno, make_warehouse, python
+from tests.test_faults import READER_SCRIPT, appno, make_star, python
 
 ROOT = Path(__file__).resolve().parent.parent
 RIGHT_TOKEN = "right-Pq7Zt3Vw9Xk1Lm5N"
@@ -165,8 +165,8 @@ def test_publish_escapes_paths(tmp_path: Path) -> None:
     """Paths are the one thing publish must put in SQL text (ATTACH, COPY): quotes are escaped."""
     root = tmp_path / "o'brien's warehouse"
     root.mkdir()
-    make_warehouse(root / "warehouse.duckdb", version=1, rows=10)
-    result = publish(root / "warehouse.duckdb", root / "serving.duckdb", root / "parquet")
+    make_star(root / "star.duckdb", version=1, rows=10)
+    result = publish(root / "star.duckdb", root / "serving.duckdb", root / "parquet")
     assert result.tables["marts.indicator_values"] == 10
     assert (root / "parquet" / "marts" / "indicator_values.parquet").exists()
 
@@ -178,8 +178,8 @@ def test_publish_escapes_paths(tmp_path: Path) -> None:
 def served(tmp_path: Path) -> Path:
     warehouse = tmp_path / "warehouse"
     warehouse.mkdir()
-    make_warehouse(warehouse / "warehouse.duckdb", version=1, rows=5)
-    publish(warehouse / "warehouse.duckdb", warehouse / "serving.duckdb", warehouse / "parquet")
+    make_star(warehouse / "star.duckdb", version=1, rows=5)
+    publish(warehouse / "star.duckdb", warehouse / "serving.duckdb", warehouse / "parquet")
     return warehouse
 
 

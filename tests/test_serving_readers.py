@@ -209,8 +209,8 @@ def _answer(reader: subprocess.Popen[str], prefix: str) -> float:
 def test_reader_keeps_its_snapshot_during_a_publish(
     synthetic_warehouse: Path, old_duckdb_python: Path, tmp_path: Path
 ) -> None:
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(synthetic_warehouse / "warehouse.duckdb", warehouse)
+    warehouse = tmp_path / "star.duckdb"
+    shutil.copy(synthetic_warehouse / "star.duckdb", warehouse)
     serving = tmp_path / "serving.duckdb"
     publish(warehouse, serving, tmp_path / "parquet")
 

@@ -68,7 +68,7 @@ def _with_row_counts(
     docs: Path | None = None,
 ) -> Iterator[Any]:
     """Row counts, previews and charts, added after dbt exits (dbt holds the write lock)."""
-    con = duckdb.connect(str(warehouse.database_path), read_only=True)
+    con = warehouse.connect(read_only=True)
     try:
         for event in events:
             if isinstance(event, Output):

@@ -24,7 +24,7 @@ MART_KEYS = [
     "replaced atomically) and exported as Parquet under warehouse/parquet/.",
 )
 def serving_duckdb(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    result = publish(warehouse.database_path, warehouse.serving_path, warehouse.root / "parquet")
+    result = publish(warehouse.star_path, warehouse.serving_path, warehouse.root / "parquet")
     context.log.info(f"published {len(result.tables)} tables to {result.path}")
     return MaterializeResult(
         metadata={
