@@ -24,6 +24,8 @@ INCREMENTAL = {
     "fct_transfer": ("transfers", "registration_date"),
     "fct_pct_application": ("pct", "filing_date"),
 }
+# Rebuilt for the patents granted (dim_patent) or changed (fct_patent_holding) in the window.
+REBUILT_BY_PATENT = ("dim_patent", "fct_patent_holding")
 
 
 def _dbt_build(warehouse: Path, dbt_vars: dict[str, str]) -> None:
@@ -77,17 +79,50 @@ def test_incremental_month_equals_full_build(synthetic_warehouse: Path, tmp_path
 
     _dbt_build(tmp_path, {"min_date": WINDOW[0].isoformat(), "max_date": WINDOW[1].isoformat()})
 
-    con = duckdb.connect(str(tmp_path / "star.duckdb"))
-    con.execute(f"attach '{synthetic_warehouse / 'star.duckdb'}' as full_build (read_only)")
+    con = duckdb.connect(str(tmp_path / "star.duckdb"), read_only=True)
+    assert con.execute("select count(*) from core.fct_grant").fetchall()[0][0] == before + held
+    con.close()
+    _assert_same_core(
+        tmp_path / "star.duckdb", synthetic_warehouse / "star.duckdb", [*INCREMENTAL, *REBUILT_BY_PATENT]
+    )
+
+
+def _assert_same_core(star: Path, reference: Path, models: list[str]) -> None:
+    con = duckdb.connect(str(star), read_only=True)
+    con.execute(f"attach '{reference}' as reference (read_only)")
     try:
-        assert con.execute("select count(*) from core.fct_grant").fetchall()[0][0] == before + held
-        for model in INCREMENTAL:
-            for left, right in (("core", "full_build.core"), ("full_build.core", "core")):
+        for model in models:
+            for left, right in (("core", "reference.core"), ("reference.core", "core")):
                 diff = f"select * from {left}.{model} except all select * from {right}.{model}"
                 missing = con.execute(f"select count(*) from ({diff})").fetchall()[0][0]
                 assert missing == 0, f"{model}: {missing} rows of {left} not in {right}"
     finally:
         con.close()
+
+
+def test_month_run_drops_what_was_removed_upstream(synthetic_warehouse: Path, tmp_path: Path) -> None:
+    """Transfers and legal events of the window removed at the source: the month run's
+    holdings equal a full build's, so spans those changes started are gone too."""
+    month, full = tmp_path / "month", tmp_path / "full"
+    month.mkdir()
+    for name in ("warehouse.duckdb", "star.duckdb"):
+        shutil.copyfile(synthetic_warehouse / name, month / name)
+    con = duckdb.connect(str(month / "warehouse.duckdb"))
+    removed = 0
+    for feed in ("transfers", "legal_events"):
+        _, column = next(v for v in INCREMENTAL.values() if v[0] == feed)
+        removed += con.execute(
+            f"delete from raw.{feed} where {column} >= ? and {column} < ?", list(WINDOW)
+        ).fetchall()[0][0]
+    con.close()
+    assert removed > 0
+
+    _dbt_build(month, {"min_date": WINDOW[0].isoformat(), "max_date": WINDOW[1].isoformat()})
+    full.mkdir()
+    shutil.copyfile(month / "warehouse.duckdb", full / "warehouse.duckdb")
+    _dbt_build(full, {})  # no star.duckdb: everything from scratch
+
+    _assert_same_core(month / "star.duckdb", full / "star.duckdb", [*INCREMENTAL, *REBUILT_BY_PATENT])
 
 
 def test_loading_a_partition_twice_is_idempotent(tmp_path: Path) -> None:

@@ -1,8 +1,28 @@
 {#- Expiry (the day it is no longer in force): invention 20 years from filing, utility
     model 10 years, design 10 years, or 15 years when filed on or after 2021-06-01 (the
-    fourth amendment of the Patent Law). -#}
+    fourth amendment of the Patent Law). Like fct_grant, a run with a partition window
+    rebuilds the patents granted in it; reference data (awards, the industry concordance)
+    reach older patents in a full run. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_window('grant_date') }}",
+        on_schema_change='fail'
+    )
+}}
+
 with grants as (
     select * from {{ ref('stg_raw__grants') }}
+    where {{ in_window('grant_date') }}
+),
+
+sei as (
+    select
+        application_number,
+        sei_codes
+    from {{ ref('int_patents_sei') }}
+    where {{ in_window('grant_date') }}
 ),
 
 awards as (
@@ -42,7 +62,7 @@ final as (
                 end
         end as date) as expiry_date
     from grants as g
-    left join {{ ref('int_patents_sei') }} as s on g.application_number = s.application_number
+    left join sei as s on g.application_number = s.application_number
     left join awards as a on g.application_number = a.application_number
 )
 

@@ -3,7 +3,20 @@
     and each legal event. Stocks on any day D are "valid_from <= D < valid_to and in force".
     Same-day changes apply in the order grant, assignment, termination, restoration, so a
     restoration dated the same day as a lapse restores the patent. Only inventions: no stock
-    indicator counts another type. -#}
+    indicator counts another type. A run with a partition window rebuilds the patents whose
+    history changed in it (macros/window_patents.sql). -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook=[
+            {"sql": "{{ collect_window_patents() }}", "transaction": false},
+            "{{ delete_window_patents() }}"
+        ],
+        on_schema_change='fail'
+    )
+}}
+
 with patents as (
     select
         application_number,
@@ -11,7 +24,7 @@ with patents as (
         grant_date,
         expiry_date
     from {{ ref('dim_patent') }}
-    where patent_type = 'invention'
+    where patent_type = 'invention' and {{ in_window_patents('application_number') }}
 ),
 
 grants as (

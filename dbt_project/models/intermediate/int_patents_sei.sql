@@ -1,8 +1,13 @@
 {#- Strategic-emerging-industry codes of each patent: any of its IPC codes starts with a
-    concordance prefix (compared without spaces, upper case). -#}
+    concordance prefix (compared without spaces, upper case). A view: dim_patent, its only
+    reader, filters it on the grant date of its window, and DuckDB pushes that filter down
+    to the grants. -#}
+{{ config(materialized='view') }}
+
 with grants as (
     select
         application_number,
+        grant_date,
         ipc_main,
         ipc_all
     from {{ ref('stg_raw__grants') }}
@@ -11,6 +16,7 @@ with grants as (
 split_codes as (
     select
         application_number,
+        grant_date,
         unnest(string_split(coalesce(ipc_all, '') || ';' || coalesce(ipc_main, ''), ';')) as code
     from grants
 ),
@@ -36,6 +42,7 @@ heads as (
 ipc_codes as (
     select
         application_number,
+        grant_date,
         upper(replace(trim(code), ' ', '')) as ipc
     from split_codes
     where
@@ -49,6 +56,7 @@ ipc_codes as (
 matched as (
     select distinct
         i.application_number,
+        i.grant_date,
         p.sei_code
     from ipc_codes as i
     cross join prefix_lengths as l
@@ -58,9 +66,10 @@ matched as (
 final as (
     select
         application_number,
+        grant_date,
         string_agg(sei_code, ';' order by sei_code) as sei_codes
     from matched
-    group by application_number
+    group by application_number, grant_date
 )
 
 select * from final

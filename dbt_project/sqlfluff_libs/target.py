@@ -1,0 +1,3 @@
+"""Stand-in for dbt's `target` in sqlfluff's jinja templater (dbt supplies the real one)."""
+
+database = "warehouse"
