@@ -652,7 +652,8 @@ SUITES: dict[str, SuiteDef] = {
         _raw("pledges", _raw_pledges),
         _raw("pct", _raw_pct),
         _core("fct_grant", "grant_date", _core_fct_grant),
-        _core("dim_patent", None, _core_dim_patent),
+        # Incremental on grant_date like fct_grant: a partition run validates its window.
+        _core("dim_patent", "grant_date", _core_dim_patent),
         _core("dim_region", None, _core_dim_region),
         _core("fct_legal_event", "event_date", _core_fct_legal_event),
         _core("fct_transfer", "registration_date", _core_fct_transfer),
