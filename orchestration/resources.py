@@ -76,15 +76,15 @@ class WarehouseResource(ConfigurableResource):
         con.execute(f"set memory_limit = '{memory_limit}'")
         con.execute(f"set threads = {threads}")
         if self.star_path.exists():
-            attach_star(con, self.star_path, read_only=read_only)
+            attach_star(con, self.star_path)
         return con
 
 
-def attach_star(con, star_path: Path, read_only: bool) -> None:  # noqa: ANN001 - duckdb connection
+def attach_star(con, star_path: Path) -> None:  # noqa: ANN001 - duckdb connection
     """Make `core.x` and `marts.x` resolve in a connection to warehouse.duckdb, as they did
-    when the star lived there."""
-    mode = " (read_only)" if read_only else ""
-    con.execute(f"attach '{str(star_path).replace(chr(39), chr(39) * 2)}' as star{mode}")
+    when the star lived there. Read-only: only dbt writes the star, and a read-write attach
+    would lock the file for as long as a loader holds its connection."""
+    con.execute(f"attach '{str(star_path).replace(chr(39), chr(39) * 2)}' as star (read_only)")
     schemas = con.execute(
         "select schema_name from information_schema.schemata"
         " where catalog_name = 'star' and schema_name in ('core', 'marts') order by 1"

@@ -419,6 +419,34 @@ def test_two_loads_at_once_second_fails_cleanly(tmp_path: Path, landing: Path) -
     assert fingerprint(warehouse / "warehouse.duckdb") == once
 
 
+STAR_READER_SCRIPT = """
+import sys
+import duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+print(con.execute("select count(*) from marts.indicator_values").fetchall()[0][0], flush=True)
+"""
+
+
+def test_a_loader_connection_reads_the_star_without_locking_it(tmp_path: Path) -> None:
+    """The pipeline's connections see core.x and marts.x of star.duckdb as if they lived in
+    warehouse.duckdb, and a loader's read-write connection leaves the star to other readers."""
+    from orchestration.resources import WarehouseResource
+
+    make_star(tmp_path / "star.duckdb", version=4, rows=7)
+    con = WarehouseResource(warehouse_dir=str(tmp_path)).connect()
+    try:
+        con.execute("create schema raw")
+        con.execute("create table raw.grants as select 1 as application_number")
+        assert count(con, "select version from core.dim_version") == 4
+        assert count(con, "select count(*) from marts.indicator_values") == 7
+        assert count(con, "select count(*) from raw.grants") == 1
+        reader = python(STAR_READER_SCRIPT, str(tmp_path / "star.duckdb"))
+        out, err = reader.communicate(timeout=60)
+        assert reader.returncode == 0 and out.strip() == "7", err[-2000:]
+    finally:
+        con.close()
+
+
 # ----------------------------------------------------------------------------- publish
 
 
