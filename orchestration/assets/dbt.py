@@ -68,7 +68,7 @@ def _with_row_counts(
     docs: Path | None = None,
 ) -> Iterator[Any]:
     """Row counts, previews and charts, added after dbt exits (dbt holds the write lock).
-    Tables only: counting a view computes it (int_patents_sei: ~30 s at scale 10)."""
+    Tables only: counting a view runs its query (a view of an aggregate took ~30 s at scale 10)."""
     con = warehouse.connect(read_only=True)
     try:
         tables = set(

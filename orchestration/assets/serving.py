@@ -20,8 +20,9 @@ MART_KEYS = [
     owners=["team:data-engineering"],
     pool="duckdb_writer",
     automation_condition=MARTS_FOLLOW_INPUTS,
-    description="marts.* and core.* copied into warehouse/serving.duckdb (storage v1.0.0, "
-    "replaced atomically) and exported as Parquet under warehouse/parquet/.",
+    description="warehouse/star.duckdb (marts.* and core.*, storage v1.0.0, as dbt built it) "
+    "copied to warehouse/serving.duckdb (replaced atomically) and exported as Parquet under "
+    "warehouse/parquet/.",
 )
 def serving_duckdb(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     result = publish(warehouse.star_path, warehouse.serving_path, warehouse.root / "parquet")

@@ -21,7 +21,7 @@ sei as (
     select
         application_number,
         sei_codes
-    from {{ ref('int_patents_sei') }}
+    from {{ ref('int_patent_sei_codes') }}
     where {{ in_window('grant_date') }}
 ),
 

@@ -1,8 +1,15 @@
 {#- Strategic-emerging-industry codes of each patent: any of its IPC codes starts with a
-    concordance prefix (compared without spaces, upper case). A view: dim_patent, its only
-    reader, filters it on the grant date of its window, and DuckDB pushes that filter down
-    to the grants. -#}
-{{ config(materialized='view') }}
+    concordance prefix (compared without spaces, upper case). Incremental on the grant date
+    like dim_patent, its only reader. (Its predecessor int_patents_sei, a table without the
+    date, may be left in an older warehouse; nothing reads it.) -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_window('grant_date') }}",
+        on_schema_change='fail'
+    )
+}}
 
 with grants as (
     select
@@ -11,6 +18,7 @@ with grants as (
         ipc_main,
         ipc_all
     from {{ ref('stg_raw__grants') }}
+    where {{ in_window('grant_date') }}
 ),
 
 split_codes as (
