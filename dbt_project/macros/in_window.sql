@@ -17,3 +17,8 @@
             and {{ column }} < cast('{{ var("max_date") }}' as date)
     {%- endif -%}
 {%- endmacro %}
+
+{#- A run without a partition window passes the defaults, which cover every date. -#}
+{% macro window_is_everything() -%}
+    {{- return(var('min_date') <= '1900-01-01' and var('max_date') >= '2100-01-01') -}}
+{%- endmacro %}

@@ -5,10 +5,6 @@
     pre-hook that deletes those patents' spans runs before the model reads them; it is
     written outside the model's transaction, which may write only to star.duckdb. A run
     without a window (a full build) rebuilds every patent. -#}
-{% macro window_is_everything() -%}
-    {{- return(var('min_date') <= '1900-01-01' and var('max_date') >= '2100-01-01') -}}
-{%- endmacro %}
-
 {% macro window_patents_relation() -%}
     "{{ target.database }}"."intermediate"."fct_patent_holding__window_patents"
 {%- endmacro %}
