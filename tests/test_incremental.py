@@ -28,14 +28,29 @@ INCREMENTAL = {
 REBUILT_BY_PATENT = ("dim_patent", "fct_patent_holding")
 
 
-def _dbt_build(warehouse: Path, dbt_vars: dict[str, str]) -> None:
+# Served marts, compared without the columns that name the build (settings, vintage).
+MARTS = {
+    "indicator_values": "* exclude (settings_hash, data_vintage)",
+    "region_indicators_annual": "*",
+    "target_tracking": "*",
+    "reconciliation": "*",
+}
+# The incremental marts models and the schema of the database they are built in.
+INCREMENTAL_MARTS = {
+    "int_flow_events": "intermediate",
+    "int_indicator_month_end_values": "intermediate",
+    "indicator_values": "intermediate",
+}
+
+
+def _dbt_build(warehouse: Path, dbt_vars: dict[str, str], select: str = "tag:core") -> None:
     env = {**os.environ, "IPIND_WAREHOUSE_DIR": str(warehouse)}
     result = subprocess.run(
         [
             str(Path(sys.executable).with_name("dbt")),
             "build",
             "--select",
-            "tag:core",
+            select,
             "--vars",
             json.dumps(dbt_vars),
             "--project-dir",
@@ -68,41 +83,101 @@ def test_incremental_month_equals_full_build(synthetic_warehouse: Path, tmp_path
     con.close()
     assert held > 0
 
-    _dbt_build(tmp_path, {})  # everything before the new month
+    _dbt_build(tmp_path, {}, select="tag:core tag:marts")  # everything before the new month
     con = duckdb.connect(str(tmp_path / "star.duckdb"))
     before = con.execute("select count(*) from core.fct_grant").fetchall()[0][0]
     con.close()
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
     for feed, _ in INCREMENTAL.values():
-        con.execute(f"insert into raw.{feed} select * from main.held_{feed}")
+        # loaded later than the rest, so the new data vintage differs from the previous build's
+        con.execute(
+            f"insert into raw.{feed} select * replace (_loaded_at + interval 1 hour as _loaded_at)"
+            f" from main.held_{feed}"
+        )
     con.close()
 
-    _dbt_build(tmp_path, {"min_date": WINDOW[0].isoformat(), "max_date": WINDOW[1].isoformat()})
+    _dbt_build(
+        tmp_path,
+        {"min_date": WINDOW[0].isoformat(), "max_date": WINDOW[1].isoformat()},
+        select="tag:core tag:marts",
+    )
 
     con = duckdb.connect(str(tmp_path / "star.duckdb"), read_only=True)
     assert con.execute("select count(*) from core.fct_grant").fetchall()[0][0] == before + held
+    vintages = con.execute("select count(distinct data_vintage) from marts.indicator_values").fetchall()
+    assert vintages == [(1,)], "rows kept from the previous build carry the new data vintage too"
     con.close()
-    _assert_same_core(
-        tmp_path / "star.duckdb", synthetic_warehouse / "star.duckdb", [*INCREMENTAL, *REBUILT_BY_PATENT]
-    )
+    _assert_same_core(tmp_path / "star.duckdb", synthetic_warehouse / "star.duckdb")
+    # The marts kept every month end before the window and recomputed the window's.
+    assert _restart_month_ends(tmp_path) == {model: date(2025, 12, 31) for model in INCREMENTAL_MARTS}
+    _assert_same_tables(tmp_path / "star.duckdb", synthetic_warehouse / "star.duckdb", "marts", MARTS)
 
 
-def _assert_same_core(star: Path, reference: Path, models: list[str]) -> None:
+def _restart_month_ends(warehouse: Path) -> dict[str, date]:
+    con = duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True)
+    try:
+        return {
+            model: con.execute(f"select restart_month_end from {schema}.{model}__restart").fetchall()[0][0]
+            for model, schema in INCREMENTAL_MARTS.items()
+        }
+    finally:
+        con.close()
+
+
+def test_a_month_run_with_other_settings_recomputes_every_month_end(
+    synthetic_warehouse: Path, tmp_path: Path
+) -> None:
+    """Earlier month ends were computed with the previous settings: a partition run with new
+    settings cannot keep them, and must give what a full build with those settings gives."""
+    settings = {"attribution": "holder_at_grant", "high_value_pledge_threshold_10k_cny": "100"}
+    settings["settings_hash"] = "other"
+    month, full = tmp_path / "month", tmp_path / "full"
+    for warehouse in (month, full):
+        warehouse.mkdir()
+        for name in ("warehouse.duckdb", "star.duckdb"):
+            shutil.copyfile(synthetic_warehouse / name, warehouse / name)
+    window = {"min_date": WINDOW[0].isoformat(), "max_date": WINDOW[1].isoformat()}
+    _dbt_build(month, {**settings, **window}, select="tag:marts")
+    _dbt_build(full, settings, select="tag:marts")
+
+    assert _restart_month_ends(month) == {model: date(1900, 1, 31) for model in INCREMENTAL_MARTS}
+    _assert_same_tables(month / "star.duckdb", full / "star.duckdb", "marts", MARTS)
+    con = duckdb.connect(str(month / "star.duckdb"), read_only=True)
+    con.execute(f"attach '{synthetic_warehouse / 'star.duckdb'}' as defaults (read_only)")
+    changed = con.execute(
+        "select count(*) from (select * exclude (settings_hash, data_vintage) from marts.indicator_values"
+        " where period_end < ? except all select * exclude (settings_hash, data_vintage)"
+        " from defaults.marts.indicator_values)",
+        [WINDOW[0]],
+    ).fetchall()[0][0]
+    con.close()
+    assert changed > 0, "the settings change values before the window"
+
+
+def _assert_same_tables(star: Path, reference: Path, schema: str, models: dict[str, str]) -> None:
+    """The tables hold the same rows (as multisets) in both files, compared on these columns."""
     con = duckdb.connect(str(star), read_only=True)
     con.execute(f"attach '{reference}' as reference (read_only)")
     try:
-        for model in models:
-            for left, right in (("core", "reference.core"), ("reference.core", "core")):
-                diff = f"select * from {left}.{model} except all select * from {right}.{model}"
+        for model, columns in models.items():
+            rows = con.execute(f"select count(*) from {schema}.{model}").fetchall()[0][0]
+            assert rows > 0, model
+            for left, right in ((schema, f"reference.{schema}"), (f"reference.{schema}", schema)):
+                diff = f"select {columns} from {left}.{model} except all"
+                diff += f" select {columns} from {right}.{model}"
                 missing = con.execute(f"select count(*) from ({diff})").fetchall()[0][0]
                 assert missing == 0, f"{model}: {missing} rows of {left} not in {right}"
     finally:
         con.close()
 
 
+def _assert_same_core(star: Path, reference: Path) -> None:
+    _assert_same_tables(star, reference, "core", dict.fromkeys([*INCREMENTAL, *REBUILT_BY_PATENT], "*"))
+
+
 def test_month_run_drops_what_was_removed_upstream(synthetic_warehouse: Path, tmp_path: Path) -> None:
     """Transfers and legal events of the window removed at the source: the month run's
-    holdings equal a full build's, so spans those changes started are gone too."""
+    holdings and marts equal a full build's, so spans those changes started are gone too."""
     month, full = tmp_path / "month", tmp_path / "full"
     month.mkdir()
     for name in ("warehouse.duckdb", "star.duckdb"):
@@ -117,12 +192,14 @@ def test_month_run_drops_what_was_removed_upstream(synthetic_warehouse: Path, tm
     con.close()
     assert removed > 0
 
-    _dbt_build(month, {"min_date": WINDOW[0].isoformat(), "max_date": WINDOW[1].isoformat()})
+    window = {"min_date": WINDOW[0].isoformat(), "max_date": WINDOW[1].isoformat()}
+    _dbt_build(month, window, select="tag:core tag:marts")
     full.mkdir()
     shutil.copyfile(month / "warehouse.duckdb", full / "warehouse.duckdb")
-    _dbt_build(full, {})  # no star.duckdb: everything from scratch
+    _dbt_build(full, {}, select="tag:core tag:marts")  # no star.duckdb: everything from scratch
 
-    _assert_same_core(month / "star.duckdb", full / "star.duckdb", [*INCREMENTAL, *REBUILT_BY_PATENT])
+    _assert_same_core(month / "star.duckdb", full / "star.duckdb")
+    _assert_same_tables(month / "star.duckdb", full / "star.duckdb", "marts", MARTS)
 
 
 def test_loading_a_partition_twice_is_idempotent(tmp_path: Path) -> None:

@@ -53,12 +53,16 @@ class IpindTranslator(DagsterDbtTranslator):
 def dbt_build_args(settings: IndicatorSettings, window: Window | None) -> list[str]:
     """`dbt build` with the settings and the run's partition window (half-open) as vars.
 
-    Without a window the incremental facts rebuild every date. Only buildable tests run
-    (see pitfalls: on an empty warehouse eager selection runs a mart's test too early).
+    Without a window every incremental model is rebuilt from scratch (`--full-refresh`):
+    the same rows as deleting every date and inserting them again, at half the writing (an
+    incremental insert goes through a temporary table), and a table whose columns changed
+    is replaced instead of failing dbt's schema check. Only buildable tests run (see
+    pitfalls: on an empty warehouse eager selection runs a mart's test too early).
     """
     start, end = window or (date(1900, 1, 1), date(2100, 1, 1))
     dbt_vars = {**settings.dbt_vars(), "min_date": start.isoformat(), "max_date": end.isoformat()}
-    return ["build", "--vars", json.dumps(dbt_vars), "--indirect-selection", "buildable"]
+    args = ["build", "--vars", json.dumps(dbt_vars), "--indirect-selection", "buildable"]
+    return args if window else [*args, "--full-refresh"]
 
 
 def _with_row_counts(

@@ -2,13 +2,38 @@
     region at county, prefecture and province level, for calendar years (period_type year,
     complete years only) and year-to-date periods (period_type ytd, January to each month
     end). Values are unrounded; ratios use population of the previous year end (default) or
-    of the current year end, and are null where population is missing. -#}
+    of the current year end, and are null where population is missing. A partition run
+    recomputes the periods from its window on (macros/marts_restart.sql) and stamps every
+    row with the new data vintage. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook=[
+            {"sql": "{{ save_restart('period_end', spine=true) }}", "transaction": false},
+            "{{ delete_from_restart('period_end') }}"
+        ],
+        post_hook="{{ stamp_data_vintage() }}",
+        on_schema_change='append_new_columns'
+    )
+}}
+
 with context as (
     select * from {{ ref('int_run_context') }}
 ),
 
+restart as (
+    select {{ restart_month_end() }} as month_end
+),
+
+-- The periods from the restart on, and the year before them for the year-on-year change.
 month_end_values as (
-    select * from {{ ref('int_indicator_month_end_values') }}
+    select * exclude (settings_hash) from {{ ref('int_indicator_month_end_values') }}
+    where
+        month_end >= (
+            select cast({{ dbt.last_day('r.month_end - interval 12 month', 'month') }} as date)
+            from restart as r
+        )
 ),
 
 population as (
@@ -111,7 +136,9 @@ final as (
         on w.region_level = g.region_level and w.region_code = g.region_code
     inner join units as u on w.indicator_code = u.indicator_code
     cross join context as c
-    where w.month_end <= c.as_of_date
+    where
+        w.month_end <= c.as_of_date
+        and w.month_end >= (select r.month_end from restart as r)
 )
 
 select * from final

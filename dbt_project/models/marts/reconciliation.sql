@@ -5,9 +5,19 @@ with reported as (
     select * from {{ ref('stg_ref__reported') }}
 ),
 
+-- Only the reported cells are ranked (the window over every value took seconds).
 computed as (
     select *
-    from {{ ref('indicator_values') }}
+    from {{ ref('indicator_values') }} as v
+    where
+        exists (
+            select 1
+            from reported as r
+            where
+                v.region_code = r.region_code
+                and v.indicator_code = r.indicator_code
+                and v.period_end = r.period_end
+        )
     qualify row_number() over (
         partition by region_code, indicator_code, period_end
         order by

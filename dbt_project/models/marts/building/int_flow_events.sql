@@ -1,7 +1,19 @@
 {#- The counted flow events of each indicator, at the region they are
     attributed to (first patentee at grant, assignor/licensor, pledgor, first applicant).
     Indicators counted as distinct things carry the thing in distinct_key. Amounts are
-    decimals so sums are exact whatever order they are added in. -#}
+    decimals so sums are exact whatever order they are added in. A partition run recomputes
+    the months from its window on (macros/marts_restart.sql). -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook=[
+            {"sql": "{{ save_restart('month_end') }}", "transaction": false},
+            "{{ delete_from_restart('month_end') }}"
+        ],
+        on_schema_change='append_new_columns'
+    )
+}}
 {%- set receiving_office_filter =
     "receiving_office = 'CN'" if var('pct_basis') == 'receiving_office_cn' else "true" %}
 with grants as (
@@ -121,9 +133,12 @@ final as (
         region_code,
         cast({{ dbt.last_day('event_date', 'month') }} as date) as month_end,
         distinct_key,
-        sum(amount) as amount
+        sum(amount) as amount,
+        '{{ var("settings_hash") }}' as settings_hash
     from events
-    where region_code <> '-1' and event_date is not null
+    where
+        region_code <> '-1'
+        and event_date >= {{ restart_date() }}
     group by all
 )
 

@@ -2,12 +2,25 @@
     of the first year to the as-of date: flows cumulated from January (year to date), stocks
     as the running sum of +1/-1 interval boundaries. An interval [start, end) contains the
     month end D exactly when month_end(start) <= D < month_end(end). Regions with no events
-    get zeros. -#}
+    get zeros. A partition run recomputes the month ends from its window on, continuing the
+    running sums from the kept month end before it (macros/marts_restart.sql). -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook=[
+            {"sql": "{{ save_restart('month_end', spine=true) }}", "transaction": false},
+            "{{ delete_from_restart('month_end') }}"
+        ],
+        on_schema_change='append_new_columns'
+    )
+}}
+
 with context as (
     select * from {{ ref('int_run_context') }}
 ),
 
-month_ends as (
+all_month_ends as (
     select cast({{ dbt.last_day('m.generate_series', 'month') }} as date) as month_end
     from context,
         generate_series(
@@ -18,7 +31,17 @@ month_ends as (
 ),
 
 spine_start as (
-    select min(month_end) as first_month_end from month_ends
+    select min(month_end) as first_month_end from all_month_ends
+),
+
+restart as (
+    select greatest({{ restart_month_end() }}, s.first_month_end) as month_end
+    from spine_start as s
+),
+
+month_ends as (
+    select month_end from all_month_ends
+    where month_end >= (select r.month_end from restart as r)
 ),
 
 rollup as (
@@ -33,7 +56,9 @@ flow_by_code as (
         month_end,
         sum(amount) as amount
     from {{ ref('int_flow_events') }}
-    where distinct_key is null
+    where
+        distinct_key is null
+        and month_end >= (select r.month_end from restart as r)
     group by 1, 2, 3
 ),
 
@@ -49,7 +74,8 @@ flow_amounts as (
     group by 1, 2, 3, 4
 ),
 
--- Distinct counts per year: a thing counts from the first month it appears that year.
+-- Distinct counts per year: a thing counts from the first month it appears that year
+-- (the restart's whole year is read; things first seen before the restart are in the seed).
 distinct_firsts as (
     select
         e.indicator_code,
@@ -60,7 +86,9 @@ distinct_firsts as (
         extract(year from e.month_end) as year
     from {{ ref('int_flow_events') }} as e
     inner join rollup as r on e.region_code = r.region_code
-    where e.distinct_key is not null
+    where
+        e.distinct_key is not null
+        and e.month_end >= date_trunc('year', (select rs.month_end from restart as rs))
     group by 1, 2, 3, 4, 6
 ),
 
@@ -72,38 +100,36 @@ distinct_amounts as (
         month_end,
         cast(count(*) as decimal(38, 8)) as amount
     from distinct_firsts
+    where month_end >= (select r.month_end from restart as r)
     group by 1, 2, 3, 4
 ),
 
--- +1 at the month end of each interval's start, -1 at that of its end, summed per
--- recorded region before the roll-up so the join sees thousands of rows, not millions.
+-- +1 at the month end of each interval's start, -1 at that of its end (in one pass over
+-- the intervals), summed per recorded region before the roll-up so the join sees thousands
+-- of rows, not millions.
+stock_deltas as (
+    select
+        indicator_code,
+        region_code,
+        greatest(
+            unnest([
+                cast({{ dbt.last_day('interval_start', 'month') }} as date),
+                cast({{ dbt.last_day('interval_end', 'month') }} as date)
+            ]),
+            (select s.first_month_end from spine_start as s)
+        ) as month_end,
+        unnest([cast(1 as decimal(38, 8)), cast(-1 as decimal(38, 8))]) as amount
+    from {{ ref('int_stock_intervals') }}
+),
+
 stock_deltas_by_code as (
     select
         indicator_code,
         region_code,
         month_end,
         sum(amount) as amount
-    from (
-        select
-            indicator_code,
-            region_code,
-            greatest(
-                cast({{ dbt.last_day('interval_start', 'month') }} as date),
-                (select first_month_end from spine_start)
-            ) as month_end,
-            cast(1 as decimal(38, 8)) as amount
-        from {{ ref('int_stock_intervals') }}
-        union all
-        select
-            indicator_code,
-            region_code,
-            greatest(
-                cast({{ dbt.last_day('interval_end', 'month') }} as date),
-                (select first_month_end from spine_start)
-            ),
-            cast(-1 as decimal(38, 8))
-        from {{ ref('int_stock_intervals') }}
-    ) as deltas
+    from stock_deltas
+    where month_end >= (select r.month_end from restart as r)
     group by 1, 2, 3
 ),
 
@@ -120,20 +146,38 @@ stock_amounts as (
 ),
 
 amounts as (
-    select
-        *,
-        'flow' as indicator_kind
-    from flow_amounts
+    select * from flow_amounts
     union all
-    select
-        *,
-        'flow'
-    from distinct_amounts
+    select * from distinct_amounts
     union all
+    select * from stock_amounts
+    {%- if is_incremental() %}
+        union all
+        -- The running sums so far: the kept value at the month end before the restart,
+        -- added at the restart (a flow's only within the year it cumulates over).
+        select
+            t.indicator_code,
+            t.region_level,
+            t.region_code,
+            r.month_end,
+            t.value
+        from {{ this }} as t
+        cross join restart as r
+        where
+            t.month_end = cast({{ dbt.last_day('r.month_end - interval 1 month', 'month') }} as date)
+            and (t.indicator_kind = 'stock' or extract(month from r.month_end) > 1)
+    {%- endif %}
+),
+
+amounts_by_month_end as (
     select
-        *,
-        'stock'
-    from stock_amounts
+        indicator_code,
+        region_level,
+        region_code,
+        month_end,
+        sum(amount) as amount
+    from amounts
+    group by 1, 2, 3, 4
 ),
 
 indicators as (
@@ -168,7 +212,7 @@ joined as (
         s.*,
         coalesce(a.amount, cast(0 as decimal(38, 8))) as amount
     from spine as s
-    left join amounts as a
+    left join amounts_by_month_end as a
         on
             s.indicator_code = a.indicator_code
             and s.region_level = a.region_level
@@ -195,7 +239,8 @@ final as (
                 case when indicator_kind = 'flow' then extract(year from month_end) end
             order by month_end
             rows between unbounded preceding and current row
-        ) as value
+        ) as value,
+        '{{ var("settings_hash") }}' as settings_hash
     from joined
 )
 

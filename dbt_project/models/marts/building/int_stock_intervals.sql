@@ -1,7 +1,10 @@
 {#- For each stock indicator, the intervals [interval_start, interval_end) during which an
     invention patent counts for it at a region: its in-force holding spans, from the day it
     meets the criterion. Attribution picks the region of the span's holder (current_holder)
-    or of the patentee at grant (holder_at_grant). -#}
+    or of the patentee at grant (holder_at_grant). A view: its one reader sums it by month
+    end in a single pass, and writing its tens of millions of rows cost as much as that. -#}
+{{ config(materialized='view') }}
+
 with holdings as (
     select
         patent_key,

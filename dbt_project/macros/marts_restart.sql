@@ -1,0 +1,130 @@
+{#- The incremental marts keep the month ends before the run's window and recompute the
+    rest: everything from the restart month end on (the month end of the window's first
+    month; the one after the last kept month end if that is earlier, so a gap left by a
+    skipped month is filled). A build restarts from the beginning when there is nothing to
+    keep, when the settings differ from the kept rows', and, for the models that cover
+    every month end of every reporting region (`spine=true`), when the first month end, the
+    set of regions or the as-of date moved. Data dated before the window must be unchanged,
+    which a partition run guarantees; reference data reach earlier months in a full build.
+
+    The restart is decided once, before the pre-hook deletes the month ends it replaces,
+    and kept in a one-row table of the working database that the model reads (deciding it
+    again after the delete would see what was deleted); it is written outside the model's
+    transaction, which may write only to the model's own database. -#}
+{% macro restart_relation() -%}
+    "{{ target.database }}"."intermediate"."{{ this.identifier }}__restart"
+{%- endmacro %}
+
+{% macro save_restart(month_end_column, spine=false) -%}
+    {%- if is_incremental() -%}
+        create or replace table {{ restart_relation() }} as
+        with previous as (
+            select
+                min({{ month_end_column }}) as first_month_end,
+                max({{ month_end_column }}) as last_month_end,
+                bool_and(settings_hash = '{{ var("settings_hash") }}') as same_settings
+            from (
+                -- a table built before it had the column reads as other settings
+                select * from {{ this }}
+                union all by name
+                select cast(null as varchar) as settings_hash
+                where false
+            ) as t
+        ),
+
+        {%- if spine %}
+        context as (
+            select
+                make_date(first_year, 1, 31) as first_month_end,
+                as_of_date
+            from {{ ref('int_run_context') }}
+        ),
+
+        previous_regions as (
+            select distinct
+                region_level,
+                region_code
+            from {{ this }}
+            where {{ month_end_column }} = (select p.first_month_end from previous as p)
+        ),
+
+        regions as (
+            select
+                region_level,
+                region_code
+            from {{ ref('int_reporting_regions') }}
+        ),
+
+        changed_regions as (
+            select count(*) as n
+            from (
+                (select * from previous_regions except select * from regions)
+                union all
+                (select * from regions except select * from previous_regions)
+            ) as c
+        ),
+        {%- endif %}
+
+        restart as (
+            select
+                case
+                    when
+                        p.last_month_end is not null
+                        and p.same_settings
+                        {%- if spine %}
+                            and p.first_month_end = c.first_month_end
+                            and p.last_month_end <= c.as_of_date
+                            and (select r.n from changed_regions as r) = 0
+                        {%- endif %}
+                        then least(
+                            cast({{ dbt.last_day("cast('" ~ var('min_date') ~ "' as date)", 'month') }} as date),
+                            cast({{ dbt.last_day('p.last_month_end + interval 1 month', 'month') }} as date)
+                        )
+                    else date '1900-01-31'
+                end as restart_month_end
+            from previous as p
+            {%- if spine %}
+                cross join context as c
+            {%- endif %}
+        )
+
+        select
+            restart_month_end,
+            cast(date_trunc('month', restart_month_end) as date) as restart_date
+        from restart
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro delete_from_restart(month_end_column) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ month_end_column }} >= (select r.restart_month_end from {{ restart_relation() }} as r)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The first month end this build computes: every month end in a build from scratch. -#}
+{% macro restart_month_end() -%}
+    {%- if is_incremental() -%}
+        (select r.restart_month_end from {{ restart_relation() }} as r)
+    {%- else -%}
+        date '1900-01-31'
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The first day of that month: for filters on event dates. -#}
+{% macro restart_date() -%}
+    {%- if is_incremental() -%}
+        (select r.restart_date from {{ restart_relation() }} as r)
+    {%- else -%}
+        date '1900-01-01'
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Every row carries the vintage of the newest input, also the rows a partition run kept. -#}
+{% macro stamp_data_vintage() -%}
+    {%- if is_incremental() -%}
+        update {{ this }}
+        set data_vintage = (select c.data_vintage from {{ ref('int_run_context') }} as c)
+        where data_vintage is distinct from (select c.data_vintage from {{ ref('int_run_context') }} as c)
+    {%- endif -%}
+{%- endmacro %}
