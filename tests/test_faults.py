@@ -512,6 +512,32 @@ def test_bi_reader_keeps_its_snapshot_during_publish(tmp_path: Path) -> None:
     ]
 
 
+def test_publish_serves_only_the_tables_of_core_and_marts(tmp_path: Path) -> None:
+    """Whatever else dbt leaves in star.duckdb (a view pointing into warehouse.duckdb, a
+    scratch schema) reaches neither the serving file nor the Parquet export."""
+    star, serving, parquet = tmp_path / "star.duckdb", tmp_path / "serving.duckdb", tmp_path / "parquet"
+    make_star(star, version=1, rows=10)
+    con = duckdb.connect()
+    con.execute(f"attach '{star}' as star")
+    con.execute("create schema star.scratch")
+    con.execute("create table star.scratch.leftover as select 1 as x")
+    con.execute("create view star.marts.a_view as select * from star.core.dim_version")
+    con.close()
+
+    result = publish(star, serving, parquet)
+
+    served = {"core.dim_version", "marts.indicator_values"}
+    assert set(result.tables) == served
+    con = duckdb.connect(str(serving), read_only=True)
+    listed = con.execute("select table_schema || '.' || table_name from information_schema.tables").fetchall()
+    con.close()
+    assert {name for (name,) in listed} == served
+    exported = {f"{p.parent.name}.{p.stem}" for p in parquet.rglob("*.parquet")}
+    assert exported == served
+    exported_rows = duckdb.sql(f"select count(*) from '{parquet}/marts/indicator_values.parquet'")
+    assert exported_rows.fetchall() == [(10,)]
+
+
 def test_publish_refuses_a_star_in_a_format_bi_readers_cannot_open(tmp_path: Path) -> None:
     """publish copies star.duckdb byte for byte, so the file must already be in v1.0.0."""
     star, serving = tmp_path / "star.duckdb", tmp_path / "serving.duckdb"

@@ -18,6 +18,19 @@ regions as (
     from {{ ref('dim_region') }}
 ),
 
+-- The window's patents that have a grant: the grants are probed with the window's
+-- transfers (hashing every granted application number took seconds in a month run).
+granted as (
+    select distinct g.application_number
+    from {{ ref('stg_raw__grants') }} as g
+    where
+        g.application_number in (
+            select t.application_number
+            from transfers as t
+            where {{ in_window('t.registration_date') }}
+        )
+),
+
 entities as (
     select
         name_normalised,
@@ -40,12 +53,12 @@ final as (
         t.to_type,
         coalesce(tr.current_code, '-1') as to_region_code,
         coalesce(t.to_is_sme, e.is_sme, false) as to_is_sme,
-        t.application_number in (select g.application_number from {{ ref('stg_raw__grants') }} as g)
-            as has_grant
+        gr.application_number is not null as has_grant
     from transfers as t
     left join regions as fr on t.from_region_code = fr.region_code
     left join regions as tr on t.to_region_code = tr.region_code
     left join entities as e on t.to_name_normalised = e.name_normalised
+    left join granted as gr on t.application_number = gr.application_number
     where {{ in_window('t.registration_date') }}
 )
 
