@@ -7,10 +7,11 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from ingestion.loader import load_feed
 from tests.conftest import TEST_SCALE, ipind
@@ -43,7 +44,9 @@ INCREMENTAL_MARTS = {
 }
 
 
-def _dbt_build(warehouse: Path, dbt_vars: dict[str, str], select: str = "tag:core") -> None:
+def _dbt_build(
+    warehouse: Path, dbt_vars: dict[str, str], select: str = "tag:core", full_refresh: bool = False
+) -> None:
     env = {**os.environ, "IPIND_WAREHOUSE_DIR": str(warehouse)}
     result = subprocess.run(
         [
@@ -61,6 +64,7 @@ def _dbt_build(warehouse: Path, dbt_vars: dict[str, str], select: str = "tag:cor
             str(warehouse / "dbt_target"),
             "--indirect-selection",
             "buildable",
+            *(["--full-refresh"] if full_refresh else []),
         ],
         capture_output=True,
         text=True,
@@ -70,25 +74,43 @@ def _dbt_build(warehouse: Path, dbt_vars: dict[str, str], select: str = "tag:cor
     assert result.returncode == 0, result.stdout[-4000:]
 
 
-def test_incremental_month_equals_full_build(synthetic_warehouse: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("window", "held_models"),
+    [
+        (WINDOW, list(INCREMENTAL)),
+        # Not its grants: later records of a patent granted in a backfilled month reach the
+        # facts only in a full run (they are outside the window), a limit of the core facts.
+        ((date(2025, 1, 1), date(2025, 2, 1)), [m for m in INCREMENTAL if m != "fct_grant"]),
+    ],
+    ids=["newest month", "a January before it"],
+)
+def test_incremental_month_equals_full_build(
+    synthetic_warehouse: Path, tmp_path: Path, window: tuple[date, date], held_models: list[str]
+) -> None:
+    """A month is held back from a build and loaded again: the newest month's run extends
+    the running sums; a January's run recomputes every later month end, flows from zero and
+    stocks from the December before."""
+    held_feeds = [INCREMENTAL[model] for model in held_models]
     shutil.copyfile(synthetic_warehouse / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    for feed, column in INCREMENTAL.values():
+    held = 0
+    for feed, column in held_feeds:
         con.execute(
             f"create table main.held_{feed} as select * from raw.{feed} where {column} >= ? and {column} < ?",
-            list(WINDOW),
+            list(window),
         )
-        con.execute(f"delete from raw.{feed} where {column} >= ? and {column} < ?", list(WINDOW))
-    held = con.execute("select count(*) from main.held_grants").fetchall()[0][0]
+        con.execute(f"delete from raw.{feed} where {column} >= ? and {column} < ?", list(window))
+        held += con.execute(f"select count(*) from main.held_{feed}").fetchall()[0][0]
     con.close()
     assert held > 0
 
     _dbt_build(tmp_path, {}, select="tag:core tag:marts")  # everything before the new month
     con = duckdb.connect(str(tmp_path / "star.duckdb"))
-    before = con.execute("select count(*) from core.fct_grant").fetchall()[0][0]
+    count_held = " + ".join(f"(select count(*) from core.{model})" for model in held_models)
+    before = con.execute(f"select {count_held}").fetchall()[0][0]
     con.close()
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    for feed, _ in INCREMENTAL.values():
+    for feed, _ in held_feeds:
         # loaded later than the rest, so the new data vintage differs from the previous build's
         con.execute(
             f"insert into raw.{feed} select * replace (_loaded_at + interval 1 hour as _loaded_at)"
@@ -98,18 +120,19 @@ def test_incremental_month_equals_full_build(synthetic_warehouse: Path, tmp_path
 
     _dbt_build(
         tmp_path,
-        {"min_date": WINDOW[0].isoformat(), "max_date": WINDOW[1].isoformat()},
+        {"min_date": window[0].isoformat(), "max_date": window[1].isoformat()},
         select="tag:core tag:marts",
     )
 
     con = duckdb.connect(str(tmp_path / "star.duckdb"), read_only=True)
-    assert con.execute("select count(*) from core.fct_grant").fetchall()[0][0] == before + held
+    assert con.execute(f"select {count_held}").fetchall()[0][0] == before + held
     vintages = con.execute("select count(distinct data_vintage) from marts.indicator_values").fetchall()
     assert vintages == [(1,)], "rows kept from the previous build carry the new data vintage too"
     con.close()
     _assert_same_core(tmp_path / "star.duckdb", synthetic_warehouse / "star.duckdb")
     # The marts kept every month end before the window and recomputed the window's.
-    assert _restart_month_ends(tmp_path) == {model: date(2025, 12, 31) for model in INCREMENTAL_MARTS}
+    month_end = window[1] - timedelta(days=1)
+    assert _restart_month_ends(tmp_path) == dict.fromkeys(INCREMENTAL_MARTS, month_end)
     _assert_same_tables(tmp_path / "star.duckdb", synthetic_warehouse / "star.duckdb", "marts", MARTS)
 
 
@@ -138,7 +161,7 @@ def test_a_month_run_with_other_settings_recomputes_every_month_end(
             shutil.copyfile(synthetic_warehouse / name, warehouse / name)
     window = {"min_date": WINDOW[0].isoformat(), "max_date": WINDOW[1].isoformat()}
     _dbt_build(month, {**settings, **window}, select="tag:marts")
-    _dbt_build(full, settings, select="tag:marts")
+    _dbt_build(full, settings, select="tag:marts", full_refresh=True)
 
     assert _restart_month_ends(month) == {model: date(1900, 1, 31) for model in INCREMENTAL_MARTS}
     _assert_same_tables(month / "star.duckdb", full / "star.duckdb", "marts", MARTS)
@@ -196,7 +219,7 @@ def test_month_run_drops_what_was_removed_upstream(synthetic_warehouse: Path, tm
     _dbt_build(month, window, select="tag:core tag:marts")
     full.mkdir()
     shutil.copyfile(month / "warehouse.duckdb", full / "warehouse.duckdb")
-    _dbt_build(full, {}, select="tag:core tag:marts")  # no star.duckdb: everything from scratch
+    _dbt_build(full, {}, select="tag:core tag:marts", full_refresh=True)  # everything from scratch
 
     _assert_same_core(month / "star.duckdb", full / "star.duckdb")
     _assert_same_tables(month / "star.duckdb", full / "star.duckdb", "marts", MARTS)

@@ -22,7 +22,7 @@
             select
                 min({{ month_end_column }}) as first_month_end,
                 max({{ month_end_column }}) as last_month_end,
-                bool_and(settings_hash = '{{ var("settings_hash") }}') as same_settings
+                bool_and(coalesce(settings_hash = '{{ var("settings_hash") }}', false)) as same_settings
             from (
                 -- a table built before it had the column reads as other settings
                 select * from {{ this }}
