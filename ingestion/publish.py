@@ -80,13 +80,14 @@ def _publish(star_db: Path, serving_db: Path, parquet_dir: Path) -> PublishResul
         con = _open_star(star_db)
         try:
             con.execute("checkpoint")
+            served = _served_tables(con)
             with ThreadPoolExecutor(max_workers=1) as pool:
-                exported = pool.submit(_export_parquet, con.cursor(), staging)
+                exported = pool.submit(_export_parquet, con.cursor(), served, staging)
                 shutil.copyfile(star_db, tmp)
                 exported.result()
         finally:
             con.close()
-        tables = _keep_served_tables(tmp)
+        tables = _keep_served_tables(tmp, served)
         _fsync(tmp)
         os.replace(tmp, serving_db)
         _fsync_dir(serving_db.parent)
@@ -118,9 +119,18 @@ def _open_star(star_db: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _keep_served_tables(copy: Path) -> dict[str, int]:
-    """Drop from the copy anything but the tables of `core` and `marts` (a view would point
-    into warehouse.duckdb, which BI tools never see); row counts of what is left."""
+def _served_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """The tables of `core` and `marts` (a view would point into warehouse.duckdb, which BI
+    tools never see)."""
+    return con.execute(
+        "select table_schema, table_name from information_schema.tables"
+        " where table_catalog = current_database() and table_type = 'BASE TABLE'"
+        f" and table_schema in {SERVED_SCHEMAS} order by 1, 2"
+    ).fetchall()
+
+
+def _keep_served_tables(copy: Path, served: list[tuple[str, str]]) -> dict[str, int]:
+    """Drop from the copy anything but the served tables; row counts of what is left."""
     con = duckdb.connect(str(copy), config=_config())
     try:
         listed = con.execute(
@@ -128,7 +138,7 @@ def _keep_served_tables(copy: Path) -> dict[str, int]:
         ).fetchall()
         tables: dict[str, int] = {}
         for schema, table, table_type in listed:
-            if schema in SERVED_SCHEMAS and table_type == "BASE TABLE":
+            if (schema, table) in served:
                 count = con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
                 tables[f"{schema}.{table}"] = count
             else:
@@ -140,15 +150,10 @@ def _keep_served_tables(copy: Path) -> dict[str, int]:
     return tables
 
 
-def _export_parquet(con: duckdb.DuckDBPyConnection, staging: Path) -> None:
+def _export_parquet(con: duckdb.DuckDBPyConnection, served: list[tuple[str, str]], staging: Path) -> None:
     """One Parquet file per served table under <staging>/<schema>/<table>.parquet."""
     try:
         staging.mkdir(parents=True)
-        served = con.execute(
-            "select table_schema, table_name from information_schema.tables"
-            " where table_catalog = current_database() and table_type = 'BASE TABLE'"
-            f" and table_schema in {SERVED_SCHEMAS} order by 1, 2"
-        ).fetchall()
         for schema, table in served:
             (staging / schema).mkdir(exist_ok=True)
             target = staging / schema / f"{table}.parquet"

@@ -88,10 +88,7 @@
             {%- endif %}
         )
 
-        select
-            restart_month_end,
-            cast(date_trunc('month', restart_month_end) as date) as restart_date
-        from restart
+        select restart_month_end from restart
     {%- endif -%}
 {%- endmacro %}
 
@@ -111,20 +108,12 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The first day of that month: for filters on event dates. -#}
-{% macro restart_date() -%}
-    {%- if is_incremental() -%}
-        (select r.restart_date from {{ restart_relation() }} as r)
-    {%- else -%}
-        date '1900-01-01'
-    {%- endif -%}
-{%- endmacro %}
-
 {#- Every row carries the vintage of the newest input, also the rows a partition run kept. -#}
 {% macro stamp_data_vintage() -%}
     {%- if is_incremental() -%}
-        update {{ this }}
-        set data_vintage = (select c.data_vintage from {{ ref('int_run_context') }} as c)
-        where data_vintage is distinct from (select c.data_vintage from {{ ref('int_run_context') }} as c)
+        update {{ this }} as t
+        set data_vintage = c.data_vintage
+        from {{ ref('int_run_context') }} as c
+        where t.data_vintage is distinct from c.data_vintage
     {%- endif -%}
 {%- endmacro %}

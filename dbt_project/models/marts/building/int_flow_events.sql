@@ -138,7 +138,7 @@ final as (
     from events
     where
         region_code <> '-1'
-        and event_date >= {{ restart_date() }}
+        and event_date >= date_trunc('month', {{ restart_month_end() }})
     group by all
 )
 
