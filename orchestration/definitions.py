@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
-from dagster_dbt import DbtCliResource
 
 from orchestration import event_log_sync
 from orchestration.assets.dbt import dbt_core, dbt_marts, exposure_specs
@@ -14,7 +13,7 @@ from orchestration.assets.ingestion import ingest_feeds, ingest_reference
 from orchestration.assets.report import ReportResource, indicator_report
 from orchestration.assets.serving import serving_duckdb
 from orchestration.checks import gx_core_gate, gx_raw_gate
-from orchestration.dbt_project import ipind_dbt_project
+from orchestration.dbt_project import IpindDbtCliResource, ipind_dbt_project
 from orchestration.resources import IndicatorSettings, SourceResource, WarehouseResource
 from orchestration.schedules import daily_refresh
 from orchestration.sensors import landing_files_sensor
@@ -44,7 +43,7 @@ defs = Definitions(
     schedules=[daily_refresh],
     sensors=[landing_files_sensor],
     resources={
-        "dbt": DbtCliResource(
+        "dbt": IpindDbtCliResource(
             project_dir=ipind_dbt_project,
             dbt_executable=str(Path(sys.executable).with_name("dbt")),
         ),

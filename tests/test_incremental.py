@@ -225,6 +225,55 @@ def test_month_run_drops_what_was_removed_upstream(synthetic_warehouse: Path, tm
     _assert_same_tables(month / "star.duckdb", full / "star.duckdb", "marts", MARTS)
 
 
+def _repeated_grants(warehouse: Path) -> set[str]:
+    con = duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True)
+    try:
+        rows = con.execute("select version_key from staging.stg_raw__repeated_keys where feed = 'grants'")
+        return {key for (key,) in rows.fetchall()}
+    finally:
+        con.close()
+
+
+def test_a_month_run_recounts_the_keys_loaded_since_and_those_repeated_before(
+    synthetic_warehouse: Path, tmp_path: Path
+) -> None:
+    """A partition run counts only candidate keys: a second version loaded since the last
+    build makes its key repeated, wherever its date; a key repeated before and not loaded
+    since stays repeated; a key whose second version was removed is no longer repeated."""
+    shutil.copyfile(synthetic_warehouse / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    before = _repeated_grants(tmp_path)
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    (newest,) = con.execute("select max(_loaded_at) from raw.grants").fetchall()[0]
+    versions = {}
+    for name, (window_start, hours) in {"outside": (date(2025, 6, 1), 1), "inside": (WINDOW[0], 2)}.items():
+        (key,) = con.execute(
+            "select min(application_number) from raw.grants where grant_date >= ? and grant_date < ?",
+            [window_start, window_start + timedelta(days=28)],
+        ).fetchall()[0]
+        loaded_at = newest + timedelta(hours=hours)  # a corrected version, loaded after the build
+        con.execute(
+            "insert into raw.grants select * replace ('corrected' as title, ? as _loaded_at)"
+            " from raw.grants where application_number = ?",
+            [loaded_at, key],
+        )
+        versions[name] = key
+    con.close()
+    assert versions["outside"] not in before and versions["inside"] not in before
+    window = {"min_date": WINDOW[0].isoformat(), "max_date": WINDOW[1].isoformat()}
+
+    _dbt_build(tmp_path, window, select="stg_raw__repeated_keys")
+    assert _repeated_grants(tmp_path) == before | set(versions.values())
+
+    # The window's correction is removed at the source; the other key was not loaded since.
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    con.execute(
+        "delete from raw.grants where application_number = ? and title = 'corrected'", [versions["inside"]]
+    )
+    con.close()
+    _dbt_build(tmp_path, window, select="stg_raw__repeated_keys")
+    assert _repeated_grants(tmp_path) == before | {versions["outside"]}
+
+
 def test_loading_a_partition_twice_is_idempotent(tmp_path: Path) -> None:
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute(
