@@ -405,7 +405,10 @@ class _Builder:
             tables=[raw, quarantine],
         )
 
-    def orphans(self, column: str, grants: str, *, split: bool = False) -> None:
+    def orphans(self, column: str, grants: str, *, split: bool = False, key: str | None = None) -> None:
+        """`key`: a column both tables derive from the application number (the star's
+        BIGINT patent_key), matched instead of the text: 4x faster against 26 M grants."""
+        match = f"g.{key} = b.{key}" if key else f"g.application_number = b.{column}"
         if split:  # `;`-separated application numbers (raw pledges)
             query = (
                 f"select p.application_number from (select distinct"
@@ -419,7 +422,7 @@ class _Builder:
             query = (
                 f"select b.{column} from (select * from {{batch}}) as b"
                 f" where b.{column} is not null and not exists (select 1 from {grants} as g"
-                f" where g.application_number = b.{column})"
+                f" where {match})"
             )
             what = "rows"
         self.sql(
@@ -427,7 +430,7 @@ class _Builder:
             WARNING,
             query,
             f"{what} whose {column} matches no grant in {grants} (count = orphans)",
-            columns=[column],
+            columns=[column, key] if key else [column],
             tables=[grants],
         )
 
@@ -549,16 +552,16 @@ def _core_fct_legal_event(b: _Builder) -> None:
     b.date("event_date")
     b.not_null("event_type")
     b.in_set("event_type", list(EVENT_TYPES))
-    b.orphans("application_number", "core.fct_grant")
+    b.orphans("application_number", "core.fct_grant", key="patent_key")
     b.sql(
         "event_date.not_before.grant_date",
         WARNING,
         "select e.application_number, e.event_date, g.grant_date"
         " from (select * from {batch}) as e"
-        " join core.fct_grant as g on g.application_number = e.application_number"
+        " join core.fct_grant as g on g.patent_key = e.patent_key"
         " where e.event_date < g.grant_date",
         "legal events dated before their patent's grant",
-        columns=["application_number", "event_date"],
+        columns=["application_number", "event_date", "patent_key"],
         tables=["core.fct_grant"],
     )
     _core_tail(b)
@@ -571,7 +574,7 @@ def _core_fct_transfer(b: _Builder) -> None:
     b.in_set("kind", list(TRANSFER_KINDS))
     b.in_set("license_type", list(LICENSE_TYPES), WARNING)
     b.date("registration_date")
-    b.orphans("application_number", "core.fct_grant")
+    b.orphans("application_number", "core.fct_grant", key="patent_key")
     _core_tail(b)
 
 
@@ -603,7 +606,7 @@ def _core_bridge_pledge_patent(b: _Builder) -> None:
         columns=["pledge_id"],
         tables=["core.fct_pledge"],
     )
-    b.orphans("application_number", "core.fct_grant")
+    b.orphans("application_number", "core.fct_grant", key="patent_key")
     b.row_count()
 
 

@@ -129,6 +129,11 @@ RAW_ROWS: dict[str, list[dict[str, object]]] = {
     ],
 }
 
+
+def patent_key(expression: str) -> str:
+    return f"cast(md5_number({expression}) >> 65 as bigint)"
+
+
 CORE_DDL = [
     "create table core.dim_region (region_code varchar, name varchar, region_level varchar,"
     " parent_code varchar)",
@@ -171,6 +176,12 @@ CORE_DDL = [
     f"insert into core.fct_patent_holding values (11, '{A1}', '420106', '2022-03-01',"
     f" '2022-06-01'), (12, '{A1}', '420100', '2022-06-01', null), (13, '{A2}', '-1',"
     " '2018-01-01', null)",
+    # The star's patent key, derived from the application number as dbt's surrogate_key does.
+    *(
+        f"alter table core.{table} add column patent_key bigint;"
+        f" update core.{table} set patent_key = {patent_key('application_number')}"
+        for table in ("fct_grant", "fct_legal_event", "fct_transfer", "bridge_pledge_patent")
+    ),
 ]
 
 
@@ -312,6 +323,7 @@ def quarantined(feed: str) -> Case:
 
 
 ORPHAN = "209999999999.9"
+ORPHANED = f"application_number = '{ORPHAN}', patent_key = {patent_key(repr(ORPHAN))}"
 
 CASES: list[Case] = [
     # raw.grants
@@ -407,7 +419,7 @@ CASES: list[Case] = [
     future("core.fct_legal_event", "event_date"),
     null("core.fct_legal_event", "event_type"),
     bogus("core.fct_legal_event", "event_type"),
-    set_("core.fct_legal_event", "orphans", W, f"application_number = '{ORPHAN}'"),
+    set_("core.fct_legal_event", "orphans", W, ORPHANED),
     set_(
         "core.fct_legal_event",
         "event_date.not_before.grant_date",
@@ -423,7 +435,7 @@ CASES: list[Case] = [
     bogus("core.fct_transfer", "license_type", W),
     null("core.fct_transfer", "registration_date"),
     future("core.fct_transfer", "registration_date"),
-    set_("core.fct_transfer", "orphans", W, f"application_number = '{ORPHAN}'"),
+    set_("core.fct_transfer", "orphans", W, ORPHANED),
     bogus("core.fct_transfer", "from_type", W),
     bogus("core.fct_transfer", "to_type", W),
     short_code("core.fct_transfer", "from_region_code", also_dim=True),
@@ -451,7 +463,7 @@ CASES: list[Case] = [
     null("core.bridge_pledge_patent", "application_number"),
     dup("core.bridge_pledge_patent", "pledge_id.application_number.unique", E),
     set_("core.bridge_pledge_patent", "pledge_id.in_fct_pledge", E, "pledge_id = 'P404'"),
-    set_("core.bridge_pledge_patent", "orphans", W, f"application_number = '{ORPHAN}'"),
+    set_("core.bridge_pledge_patent", "orphans", W, ORPHANED),
     # core.fct_pct_application
     null("core.fct_pct_application", "pct_application_number"),
     dup("core.fct_pct_application", "pct_application_number.unique", E),
