@@ -313,8 +313,8 @@ class _Builder:
                     f"{column}.in_dim_region",
                     ERROR,
                     f"select b.{column} from (select * from {{batch}}) as b"
-                    f" where b.{column} is not null and not exists"
-                    f" (select 1 from core.dim_region as r where r.region_code = b.{column})",
+                    f" anti join core.dim_region as r on r.region_code = b.{column}"
+                    f" where b.{column} is not null",
                     f"{column} values missing from core.dim_region",
                     columns=[column],
                     tables=["core.dim_region"],
@@ -335,6 +335,10 @@ class _Builder:
         columns: Sequence[str] = (),
         tables: Sequence[str] = (),
     ) -> None:
+        """A query whose rows are the failures. Lookups in other tables are DuckDB `anti
+        join`s, not `not exists`: the correlated subquery over GX's batch is decorrelated by
+        materialising every column of the batch (region codes of fct_grant at scale 10:
+        3.9 s, against 0.04 s as an anti join)."""
         self.add(
             rule,
             severity,
@@ -414,15 +418,15 @@ class _Builder:
                 f"select p.application_number from (select distinct"
                 f" trim(unnest(string_split(b.{column}, ';'))) as application_number"
                 f" from (select * from {{batch}}) as b) as p"
-                f" where p.application_number <> '' and not exists (select 1 from {grants} as g"
-                f" where g.application_number = p.application_number)"
+                f" anti join {grants} as g on g.application_number = p.application_number"
+                f" where p.application_number <> ''"
             )
             what = "pledged patents"
         else:
             query = (
                 f"select b.{column} from (select * from {{batch}}) as b"
-                f" where b.{column} is not null and not exists (select 1 from {grants} as g"
-                f" where {match})"
+                f" anti join {grants} as g on {match}"
+                f" where b.{column} is not null"
             )
             what = "rows"
         self.sql(
@@ -600,8 +604,9 @@ def _core_bridge_pledge_patent(b: _Builder) -> None:
     b.sql(
         "pledge_id.in_fct_pledge",
         ERROR,
-        "select b.pledge_id from (select * from {batch}) as b where b.pledge_id is not null"
-        " and not exists (select 1 from core.fct_pledge as p where p.pledge_id = b.pledge_id)",
+        "select b.pledge_id from (select * from {batch}) as b"
+        " anti join core.fct_pledge as p on p.pledge_id = b.pledge_id"
+        " where b.pledge_id is not null",
         "bridge rows whose pledge_id is missing from core.fct_pledge",
         columns=["pledge_id"],
         tables=["core.fct_pledge"],
