@@ -203,8 +203,8 @@ def test_month_run_drops_what_was_removed_upstream(synthetic_warehouse: Path, tm
     holdings and marts equal a full build's, so spans those changes started are gone too."""
     month, full = tmp_path / "month", tmp_path / "full"
     month.mkdir()
-    for name in ("warehouse.duckdb", "star.duckdb"):
-        shutil.copyfile(synthetic_warehouse / name, month / name)
+    shutil.copyfile(synthetic_warehouse / "warehouse.duckdb", month / "warehouse.duckdb")
+    _dbt_build(month, {}, select="tag:core tag:marts")  # kept rows of the month run's settings_hash
     con = duckdb.connect(str(month / "warehouse.duckdb"))
     removed = 0
     for feed in ("transfers", "legal_events"):
@@ -221,7 +221,39 @@ def test_month_run_drops_what_was_removed_upstream(synthetic_warehouse: Path, tm
     shutil.copyfile(month / "warehouse.duckdb", full / "warehouse.duckdb")
     _dbt_build(full, {}, select="tag:core tag:marts", full_refresh=True)  # everything from scratch
 
+    # The marts kept the month ends before the window (the removals are in it).
+    assert _restart_month_ends(month) == dict.fromkeys(INCREMENTAL_MARTS, WINDOW[1] - timedelta(days=1))
     _assert_same_core(month / "star.duckdb", full / "star.duckdb")
+    _assert_same_tables(month / "star.duckdb", full / "star.duckdb", "marts", MARTS)
+
+
+def test_a_month_run_after_the_regions_reference_changed_recomputes_every_month_end(
+    synthetic_warehouse: Path, tmp_path: Path
+) -> None:
+    """Kept month ends were summed and named under the previous regions reference: a
+    partition run after it changed must give what a full build gives."""
+    month, full = tmp_path / "month", tmp_path / "full"
+    month.mkdir()
+    shutil.copyfile(synthetic_warehouse / "warehouse.duckdb", month / "warehouse.duckdb")
+    _dbt_build(month, {}, select="tag:core tag:marts")  # kept rows of the month run's settings_hash
+    con = duckdb.connect(str(month / "star.duckdb"), read_only=True)
+    (code,) = con.execute(
+        "select min(region_code) from marts.indicator_values where region_level = 'prefecture'"
+    ).fetchall()[0]
+    con.close()
+    con = duckdb.connect(str(month / "warehouse.duckdb"))
+    renamed = con.execute("update raw.regions set name = name || '（新）' where region_code = ?", [code])
+    assert renamed.fetchall()[0][0] == 1
+    con.close()
+    full.mkdir()
+    shutil.copyfile(month / "warehouse.duckdb", full / "warehouse.duckdb")
+
+    window = {"min_date": WINDOW[0].isoformat(), "max_date": WINDOW[1].isoformat()}
+    _dbt_build(month, window, select="tag:core tag:marts")
+    _dbt_build(full, {}, select="tag:core tag:marts", full_refresh=True)
+
+    restarts = _restart_month_ends(month)
+    assert restarts["int_indicator_month_end_values"] == restarts["indicator_values"] == date(1900, 1, 31)
     _assert_same_tables(month / "star.duckdb", full / "star.duckdb", "marts", MARTS)
 
 

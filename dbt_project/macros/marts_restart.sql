@@ -4,7 +4,7 @@
     skipped month is filled). A build restarts from the beginning when there is nothing to
     keep, when the settings differ from the kept rows', and, for the models that cover
     every month end of every reporting region (`spine=true`), when the first month end, the
-    set of regions or the as-of date moved. Data dated before the window must be unchanged,
+    set of regions, the regions reference (its fingerprint) or the as-of date moved. Data dated before the window must be unchanged,
     which a partition run guarantees; reference data reach earlier months in a full build.
 
     The restart is decided once, before the pre-hook deletes the month ends it replaces,
@@ -17,6 +17,9 @@
 
 {% macro save_restart(month_end_column, spine=false) -%}
     {%- if is_incremental() -%}
+        {%- if spine %}
+            create table if not exists {{ built_with_relation() }} (regions_fingerprint varchar);
+        {%- endif %}
         create or replace table {{ restart_relation() }} as
         with previous as (
             select
@@ -75,6 +78,11 @@
                             and p.first_month_end = c.first_month_end
                             and p.last_month_end <= c.as_of_date
                             and (select r.n from changed_regions as r) = 0
+                            and coalesce(
+                                (select b.regions_fingerprint from {{ built_with_relation() }} as b)
+                                = {{ regions_fingerprint() }},
+                                false
+                            )
                         {%- endif %}
                         then least(
                             cast({{ dbt.last_day("cast('" ~ var('min_date') ~ "' as date)", 'month') }} as date),
@@ -90,6 +98,32 @@
 
         select restart_month_end from restart
     {%- endif -%}
+{%- endmacro %}
+
+{#- The regions reference the kept month ends were computed with: the roll-up of codes to
+    reporting regions and the reporting regions' names and parents. Kept by a post-hook once
+    the model is committed (a failed build leaves the fingerprint of the rows it left), and
+    compared by the next partition run: another reference recomputes every month end. -#}
+{% macro built_with_relation() -%}
+    "{{ target.database }}"."intermediate"."{{ this.identifier }}__built_with"
+{%- endmacro %}
+
+{% macro regions_fingerprint() -%}
+    (
+        select md5(coalesce(string_agg(f.row_json, ',' order by f.row_json), ''))
+        from (
+            select 'rollup' || cast(to_json(r) as varchar) as row_json
+            from {{ ref('int_region_rollup') }} as r
+            union all
+            select 'reporting' || cast(to_json(g) as varchar)
+            from {{ ref('int_reporting_regions') }} as g
+        ) as f
+    )
+{%- endmacro %}
+
+{% macro save_built_with() -%}
+    create or replace table {{ built_with_relation() }} as
+    select {{ regions_fingerprint() }} as regions_fingerprint
 {%- endmacro %}
 
 {% macro delete_from_restart(month_end_column) -%}

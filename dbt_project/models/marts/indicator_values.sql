@@ -13,10 +13,15 @@
             {"sql": "{{ save_restart('period_end', spine=true) }}", "transaction": false},
             "{{ delete_from_restart('period_end') }}"
         ],
-        post_hook="{{ stamp_data_vintage() }}",
+        post_hook=[
+            "{{ stamp_data_vintage() }}",
+            {"sql": "{{ save_built_with() }}", "transaction": false}
+        ],
         on_schema_change='append_new_columns'
     )
 }}
+
+-- depends_on: {{ ref('int_region_rollup') }}
 
 with context as (
     select * from {{ ref('int_run_context') }}

@@ -12,6 +12,7 @@
             {"sql": "{{ save_restart('month_end', spine=true) }}", "transaction": false},
             "{{ delete_from_restart('month_end') }}"
         ],
+        post_hook={"sql": "{{ save_built_with() }}", "transaction": false},
         on_schema_change='append_new_columns'
     )
 }}
