@@ -24,6 +24,7 @@ How a validation runs
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -50,6 +51,8 @@ from expectations.suites import (
     jsonable_row,
 )
 from ingestion import duckdb_budget
+
+logger = logging.getLogger(__name__)
 
 DOCS_SITE = "ipind"
 DATASOURCE = "ipind_duckdb"
@@ -170,18 +173,27 @@ def validate(
             validated.append(
                 _validate_one(context, datasource, name, catalog, where, settings, data_docs_dir)
             )
-        if data_docs_dir is not None:
-            # Once for the gate: built after each suite, the site (index included) was
-            # rendered seven times per gate, ~0.35 s each whatever the data size.
-            context.build_data_docs(site_names=[DOCS_SITE])
+        docs_built = data_docs_dir is not None and _build_data_docs(context, data_docs_dir)
         for result, identifier in validated:
-            docs = _docs_path(context, identifier) if identifier is not None else None
+            docs = _docs_path(context, identifier) if docs_built and identifier is not None else None
             results.append(replace(result, data_docs_path=docs))
     finally:
         gx_duckdb.dispose(datasource)
         with contextlib.suppress(Exception):
             context.data_sources.delete(DATASOURCE)
     return results
+
+
+def _build_data_docs(context: Any, data_docs_dir: Path) -> bool:
+    """Once for the gate: built after each suite, the site (index included) was rendered
+    seven times per gate, ~0.35 s each whatever the data size. The results stand without
+    their pages when rendering fails (a full disk, permissions)."""
+    try:
+        context.build_data_docs(site_names=[DOCS_SITE])
+    except Exception:
+        logger.warning("Data Docs could not be written to %s", data_docs_dir, exc_info=True)
+        return False
+    return True
 
 
 class WarehouseInUseError(RuntimeError):

@@ -93,7 +93,7 @@ def staging_sql(model: str) -> str:
     return (
         jinja2.Environment()
         .from_string(macros + text)
-        .render(source=lambda s, t: f"{s}.{t}", ref=lambda m: f"({staging_sql(m)})")
+        .render(source=lambda s, t: f"{s}.{t}", ref=lambda m: f"({staging_sql(m)})", config=lambda **_: "")
     )
 
 

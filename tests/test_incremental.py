@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -227,24 +228,53 @@ def test_month_run_drops_what_was_removed_upstream(synthetic_warehouse: Path, tm
     _assert_same_tables(month / "star.duckdb", full / "star.duckdb", "marts", MARTS)
 
 
-def test_a_month_run_after_the_regions_reference_changed_recomputes_every_month_end(
-    synthetic_warehouse: Path, tmp_path: Path
+def _rename_a_prefecture(con: duckdb.DuckDBPyConnection, star: duckdb.DuckDBPyConnection) -> None:
+    (code,) = star.execute(
+        "select min(region_code) from marts.indicator_values where region_level = 'prefecture'"
+    ).fetchall()[0]
+    renamed = con.execute("update raw.regions set name = name || '（新）' where region_code = ?", [code])
+    assert renamed.fetchall()[0][0] == 1
+
+
+def _retire_a_county(con: duckdb.DuckDBPyConnection, star: duckdb.DuckDBPyConnection) -> None:
+    """The busiest county code becomes a new code; facts kept by a partition run still
+    carry the old one."""
+    (code,) = star.execute(
+        "select g.region_code from core.fct_grant as g"
+        " inner join core.dim_region as r on g.region_code = r.region_code"
+        " where r.region_level = 'county' group by 1 order by count(*) desc, 1 limit 1"
+    ).fetchall()[0]
+    successor = code[:4] + "99"
+    assert not con.execute("select count(*) from raw.regions where region_code = ?", [successor]).fetchall()[
+        0
+    ][0]
+    con.execute(
+        "insert into raw.regions select * replace (? as region_code, null as valid_to)"
+        " from raw.regions where region_code = ?",
+        [successor, code],
+    )
+    con.execute(
+        "update raw.regions set valid_to = date '2024-01-01', successor_code = ? where region_code = ?",
+        [successor, code],
+    )
+
+
+@pytest.mark.parametrize("change", [_rename_a_prefecture, _retire_a_county], ids=["rename", "retired code"])
+def test_a_month_run_after_the_regions_reference_changed_equals_a_full_build(
+    synthetic_warehouse: Path, tmp_path: Path, change: Callable[..., None]
 ) -> None:
-    """Kept month ends were summed and named under the previous regions reference: a
-    partition run after it changed must give what a full build gives."""
+    """Kept month ends were summed and named under the previous regions reference, and the
+    facts outside the window keep the codes of their build: a partition run after the
+    reference changed must give what a full build gives."""
     month, full = tmp_path / "month", tmp_path / "full"
     month.mkdir()
     shutil.copyfile(synthetic_warehouse / "warehouse.duckdb", month / "warehouse.duckdb")
     _dbt_build(month, {}, select="tag:core tag:marts")  # kept rows of the month run's settings_hash
-    con = duckdb.connect(str(month / "star.duckdb"), read_only=True)
-    (code,) = con.execute(
-        "select min(region_code) from marts.indicator_values where region_level = 'prefecture'"
-    ).fetchall()[0]
-    con.close()
+    star = duckdb.connect(str(month / "star.duckdb"), read_only=True)
     con = duckdb.connect(str(month / "warehouse.duckdb"))
-    renamed = con.execute("update raw.regions set name = name || '（新）' where region_code = ?", [code])
-    assert renamed.fetchall()[0][0] == 1
+    change(con, star)
     con.close()
+    star.close()
     full.mkdir()
     shutil.copyfile(month / "warehouse.duckdb", full / "warehouse.duckdb")
 

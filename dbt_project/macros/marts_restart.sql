@@ -104,8 +104,8 @@
     reporting regions and the reporting regions' names and parents. Kept by a post-hook once
     the model is committed (a failed build leaves the fingerprint of the rows it left), and
     compared by the next partition run: another reference recomputes every month end. -#}
-{% macro built_with_relation() -%}
-    "{{ target.database }}"."intermediate"."{{ this.identifier }}__built_with"
+{% macro built_with_relation(model=none) -%}
+    "{{ target.database }}"."intermediate"."{{ model or this.identifier }}__built_with"
 {%- endmacro %}
 
 {% macro regions_fingerprint() -%}
@@ -121,9 +121,18 @@
     )
 {%- endmacro %}
 
-{% macro save_built_with() -%}
-    create or replace table {{ built_with_relation() }} as
-    select {{ regions_fingerprint() }} as regions_fingerprint
+{#- `inputs_of`: a model that reads another's month ends records the fingerprint those were
+    built with, so a build of it alone after a reference change (a subset of the marts)
+    is not kept by the next partition run. -#}
+{% macro save_built_with(inputs_of=none) -%}
+    {%- if inputs_of is none %}
+        create or replace table {{ built_with_relation() }} as
+        select {{ regions_fingerprint() }} as regions_fingerprint
+    {%- else %}
+        create table if not exists {{ built_with_relation(inputs_of) }} (regions_fingerprint varchar);
+        create or replace table {{ built_with_relation() }} as
+        select regions_fingerprint from {{ built_with_relation(inputs_of) }}
+    {%- endif %}
 {%- endmacro %}
 
 {% macro delete_from_restart(month_end_column) -%}

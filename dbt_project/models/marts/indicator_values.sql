@@ -15,7 +15,7 @@
         ],
         post_hook=[
             "{{ stamp_data_vintage() }}",
-            {"sql": "{{ save_built_with() }}", "transaction": false}
+            {"sql": "{{ save_built_with(inputs_of='int_indicator_month_end_values') }}", "transaction": false}
         ],
         on_schema_change='append_new_columns'
     )

@@ -1,9 +1,11 @@
-{#- Each current region code mapped to the reporting region it counts for at each level: a
+{#- Each region code mapped to the reporting region it counts for at each level: a
     county-level code counts for its county, prefecture and province; a record resolved only
-    to a prefecture counts for the prefecture and the province, never for a county. -#}
+    to a prefecture counts for the prefecture and the province, never for a county. A
+    retired code counts where its current code does: a full build writes current codes into
+    the facts, but facts a partition run keeps still carry the code of their build. -#}
 with regions as (
     select * from {{ ref('dim_region') }}
-    where is_current and region_code <> '-1'
+    where region_code <> '-1'
 )
 
 select
