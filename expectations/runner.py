@@ -278,18 +278,8 @@ def _validate_one(
     spec = SUITES[name]
     columns = catalog.get(spec.table)
     if columns is None:
-        return (
-            SuiteResult(
-                suite=name,
-                table=spec.table,
-                success=True,
-                evaluated=0,
-                failures=[],
-                elapsed_seconds=time.perf_counter() - started,
-                partition_filter=where,
-                skipped_reason=f"table {spec.table} does not exist",
-            ),
-            None,
+        return _not_validated(
+            name, spec.table, started, where, skipped_reason=f"table {spec.table} does not exist"
         )
     built = spec.build(TableInfo(spec.table, columns, frozenset(catalog)), settings)
     try:
@@ -307,19 +297,13 @@ def _validate_one(
             else:
                 identifier, validation = _run_checkpoint(context, name, batch_definition, built)
     except Exception as exc:  # the gate fails closed
-        return (
-            SuiteResult(
-                suite=name,
-                table=spec.table,
-                success=False,
-                evaluated=0,
-                failures=[],
-                elapsed_seconds=time.perf_counter() - started,
-                partition_filter=where,
-                skipped_checks=built.skipped,
-                error=f"{type(exc).__name__}: {exc}",
-            ),
-            None,
+        return _not_validated(
+            name,
+            spec.table,
+            started,
+            where,
+            skipped_checks=built.skipped,
+            error=f"{type(exc).__name__}: {exc}",
         )
     failures: list[Failure] = []
     row_count: int | None = None
@@ -344,6 +328,24 @@ def _validate_one(
         skipped_checks=built.skipped,
     )
     return suite_result, identifier
+
+
+def _not_validated(
+    name: str, table: str, started: float, where: str | None, **outcome: Any
+) -> tuple[SuiteResult, None]:
+    """A suite that evaluated nothing: skipped (its table is missing) or failed closed
+    (`error` set), with no stored validation to link."""
+    result = SuiteResult(
+        suite=name,
+        table=table,
+        success="error" not in outcome,
+        evaluated=0,
+        failures=[],
+        elapsed_seconds=time.perf_counter() - started,
+        partition_filter=where,
+        **outcome,
+    )
+    return result, None
 
 
 def _run_checkpoint(context: Any, name: str, batch_definition: Any, built: Any) -> Any:

@@ -412,7 +412,6 @@ class _Builder:
     def orphans(self, column: str, grants: str, *, split: bool = False, key: str | None = None) -> None:
         """`key`: a column both tables derive from the application number (the star's
         BIGINT patent_key), matched instead of the text: 4x faster against 26 M grants."""
-        match = f"g.{key} = b.{key}" if key else f"g.application_number = b.{column}"
         if split:  # `;`-separated application numbers (raw pledges)
             query = (
                 f"select p.application_number from (select distinct"
@@ -423,6 +422,7 @@ class _Builder:
             )
             what = "pledged patents"
         else:
+            match = f"g.{key} = b.{key}" if key else f"g.application_number = b.{column}"
             query = (
                 f"select b.{column} from (select * from {{batch}}) as b"
                 f" anti join {grants} as g on {match}"

@@ -4,8 +4,9 @@
     skipped month is filled). A build restarts from the beginning when there is nothing to
     keep, when the settings differ from the kept rows', and, for the models that cover
     every month end of every reporting region (`spine=true`), when the first month end, the
-    set of regions, the regions reference (its fingerprint) or the as-of date moved. Data dated before the window must be unchanged,
-    which a partition run guarantees; reference data reach earlier months in a full build.
+    set of regions, the regions reference (its fingerprint) or the as-of date moved. Data
+    dated before the window must be unchanged, which a partition run guarantees; other
+    reference data reach earlier months in a full build.
 
     The restart is decided once, before the pre-hook deletes the month ends it replaces,
     and kept in a one-row table of the working database that the model reads (deciding it
