@@ -365,12 +365,13 @@ def test_a_typed_month_load_reads_only_the_month_and_keeps_other_quarantine(tmp_
             ('201710601862.3', 'invention', date '2017-01-01', date '2021-03-05', 'synthetic:a', 1),
             ('201710601863.8', 'invention', date '2017-01-01', date '2021-04-05', 'synthetic:a', 2),
             ('bad-number-march', 'invention', date '2017-01-01', date '2021-03-09', 'synthetic:a', 3),
-            ('bad-number-april', 'invention', date '2017-01-01', date '2021-04-09', 'synthetic:a', 4)
+            ('bad-number-april', 'invention', date '2017-01-01', date '2021-04-09', 'synthetic:a', 4),
+            ('201710601864.2', 'invention', date '2017-01-01', null, 'synthetic:a', 5)
         ) as t (application_number, patent_type, filing_date, grant_date, _source, _row)
         """
     )
     full = load_feed(con, "grants", {"h1": "landed"}, replace_sources_like="synthetic:%")
-    assert (full.rows_loaded, full.rows_quarantined) == (2, 2)
+    assert (full.rows_loaded, full.rows_quarantined) == (2, 3)
     march = load_feed(
         con,
         "grants",
@@ -378,10 +379,11 @@ def test_a_typed_month_load_reads_only_the_month_and_keeps_other_quarantine(tmp_
         replace_sources_like="synthetic:%",
         window=(date(2021, 3, 1), date(2021, 4, 1)),
     )
-    assert (march.rows_loaded, march.rows_quarantined) == (1, 1)  # the month's rows only
+    # The month's rows, and the undated one (no date places it outside any month).
+    assert (march.rows_loaded, march.rows_quarantined) == (1, 2)
     assert con.execute("select count(*) from raw.grants").fetchall()[0][0] == 2
     quarantined = con.execute("select _row from raw.grants_quarantine order by 1").fetchall()
-    assert quarantined == [(3,), (4,)]
+    assert quarantined == [(3,), (4,), (5,)]
     con.close()
 
 
