@@ -108,6 +108,8 @@ def load_feed(
                     f" from ({quarantine_sql})",
                     [loaded_at, ingest_hash],
                 ).fetchall()[0][0]
+            if relation != landed[ingest_hash]:  # the window's copy: free its memory now
+                con.execute(f"drop table if exists {relation}")
             log.info(
                 "%s: %d rows loaded, %d quarantined in %.1f s",
                 feed,

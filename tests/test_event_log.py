@@ -7,6 +7,7 @@ full-history run); the SQLite connections opened are counted by SQLAlchemy's con
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -98,3 +99,17 @@ def test_a_wiped_instance_records_the_next_events(tmp_path: Path) -> None:
     # Reopened from disk: what the run wrote is there for the Dagster UI's process.
     with DagsterInstance.from_ref(instance.get_ref()) as reopened:
         assert reopened.get_materialized_partitions(AssetKey("monthly")) == set(MONTHS.get_partition_keys())
+
+
+def test_a_write_to_a_run_touches_its_file_for_the_ui_watcher(tmp_path: Path) -> None:
+    """The Dagster UI follows a run by watching its file; a kept connection writes the WAL."""
+    event_log_sync.install()
+    with DagsterInstance.local_temp(str(tmp_path)) as instance:
+        run_id = _run_all_months(instance)
+        run_file = Path(instance.event_log_storage.path_for_shard(run_id))
+        os.utime(run_file, ns=(0, 0))
+        instance.report_engine_event("one more", job_name="months", run_id=run_id)
+        assert run_file.stat().st_mtime_ns > 0
+        os.utime(run_file, ns=(0, 0))
+        assert instance.all_logs(run_id)[-1].message == "one more"  # a read is not a change
+        assert run_file.stat().st_mtime_ns == 0
