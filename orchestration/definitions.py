@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 
-from orchestration import event_log_sync
+from orchestration import sqlite_event_log
 from orchestration.assets.dbt import dbt_core, dbt_marts, exposure_specs
 from orchestration.assets.ingestion import ingest_feeds, ingest_reference
 from orchestration.assets.report import ReportResource, indicator_report
@@ -26,7 +26,7 @@ ipind_all = define_asset_job(
     executor_def=in_process_executor,
 )
 
-event_log_sync.install()
+sqlite_event_log.install()
 
 defs = Definitions(
     assets=[

@@ -26,7 +26,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from orchestration import event_log_sync
+from orchestration import sqlite_event_log
 
 MONTHS = MonthlyPartitionsDefinition(start_date="2020-01-01", end_date="2024-01-01")
 
@@ -71,7 +71,7 @@ def _run_all_months(instance: DagsterInstance) -> str:
 def test_a_ranged_run_keeps_every_event_on_few_connections(
     tmp_path: Path, sqlite_connects: list[str]
 ) -> None:
-    event_log_sync.install()
+    sqlite_event_log.install()
     with DagsterInstance.local_temp(str(tmp_path)) as instance:
         sqlite_connects.clear()  # the instance's own set-up is not what is measured
         run_id = _run_all_months(instance)
@@ -86,7 +86,7 @@ def test_a_ranged_run_keeps_every_event_on_few_connections(
 
 def test_a_wiped_instance_records_the_next_events(tmp_path: Path) -> None:
     """Wiping deletes the run shards' files: a kept connection would write into a deleted file."""
-    event_log_sync.install()
+    sqlite_event_log.install()
     with DagsterInstance.local_temp(str(tmp_path)) as instance:
         first = _run_all_months(instance)
         instance.wipe()
@@ -103,7 +103,7 @@ def test_a_wiped_instance_records_the_next_events(tmp_path: Path) -> None:
 
 def test_a_write_to_a_run_touches_its_file_for_the_ui_watcher(tmp_path: Path) -> None:
     """The Dagster UI follows a run by watching its file; a kept connection writes the WAL."""
-    event_log_sync.install()
+    sqlite_event_log.install()
     with DagsterInstance.local_temp(str(tmp_path)) as instance:
         run_id = _run_all_months(instance)
         run_file = Path(instance.event_log_storage.path_for_shard(run_id))

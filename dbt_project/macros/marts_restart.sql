@@ -19,7 +19,7 @@
 {% macro save_restart(month_end_column, spine=false) -%}
     {%- if is_incremental() -%}
         {%- if spine %}
-            create table if not exists {{ built_with_relation() }} (regions_fingerprint varchar);
+            {{ create_built_with_if_missing() }}
         {%- endif %}
         create or replace table {{ restart_relation() }} as
         with previous as (
@@ -109,6 +109,11 @@
     "{{ target.database }}"."intermediate"."{{ model or this.identifier }}__built_with"
 {%- endmacro %}
 
+{#- Before a warehouse's first build with fingerprints: empty, so nothing is kept. -#}
+{% macro create_built_with_if_missing(model=none) -%}
+    create table if not exists {{ built_with_relation(model) }} (regions_fingerprint varchar);
+{%- endmacro %}
+
 {% macro regions_fingerprint() -%}
     (
         select md5(coalesce(string_agg(f.row_json, ',' order by f.row_json), ''))
@@ -130,7 +135,7 @@
         create or replace table {{ built_with_relation() }} as
         select {{ regions_fingerprint() }} as regions_fingerprint
     {%- else %}
-        create table if not exists {{ built_with_relation(inputs_of) }} (regions_fingerprint varchar);
+        {{ create_built_with_if_missing(inputs_of) }}
         create or replace table {{ built_with_relation() }} as
         select regions_fingerprint from {{ built_with_relation(inputs_of) }}
     {%- endif %}
