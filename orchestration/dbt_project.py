@@ -3,6 +3,7 @@ the dbt CLI resource that runs it."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
 from functools import cached_property
 from importlib.metadata import version as installed_version
@@ -34,3 +35,20 @@ class IpindDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
         return None
+
+
+KEPT_INVOCATIONS = 20
+
+
+def prune_invocations(target_dir: Path, keep: int = KEPT_INVOCATIONS) -> None:
+    """Remove all but the newest `keep` invocation folders (`dbt_core-<run>-<id>`).
+
+    dagster-dbt gives every dbt step its own folder under `target/` (~5 MB: manifest, run
+    results, compiled SQL) and never removes one: a daily schedule would pile up gigabytes.
+    The newest are kept for debugging and for the benchmark, which reads the run it just
+    made; a step still running is always among them (dbt steps share one writer pool).
+    """
+    folders = [p for p in target_dir.glob("dbt_*-*") if p.is_dir()]
+    folders.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    for folder in folders[keep:]:
+        shutil.rmtree(folder, ignore_errors=True)

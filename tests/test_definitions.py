@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from orchestration.dbt_project import prune_invocations
 from orchestration.definitions import defs
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "definitions.txt"
@@ -41,3 +42,18 @@ def test_gates_are_blocking_and_between_layers() -> None:
     assert {k.asset_key.path[0] for k in gx} == {"raw", "core"}
     for key in gx:
         assert graph.get_check_spec(key).blocking, key
+
+
+def test_only_the_newest_dbt_invocation_folders_are_kept(tmp_path: Path) -> None:
+    for i in range(25):
+        folder = tmp_path / f"dbt_core-run{i:02d}-x"
+        folder.mkdir()
+        (folder / "run_results.json").write_text("{}")
+        os.utime(folder, (1_000_000 + i, 1_000_000 + i))
+    (tmp_path / "compiled").mkdir()
+    (tmp_path / "manifest.json").write_text("{}")
+
+    prune_invocations(tmp_path, keep=20)
+
+    kept = sorted(p.name for p in tmp_path.iterdir())
+    assert kept == ["compiled", *[f"dbt_core-run{i:02d}-x" for i in range(5, 25)], "manifest.json"]

@@ -499,7 +499,9 @@ def write_landing(landing: Path) -> Path:
 # --------------------------------------------------------------------------------------
 
 _RUNS: dict[tuple[str, ...], Path] = {}
-_BASE = Path(tempfile.mkdtemp(prefix="ipind_marts_cases_"))
+# removed when the test process exits (each run leaves ~250 MB of warehouses)
+_BASE_DIR = tempfile.TemporaryDirectory(prefix="ipind_marts_cases_")
+_BASE = Path(_BASE_DIR.name)
 
 
 def warehouse_for(*settings: str) -> Path:

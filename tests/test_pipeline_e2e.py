@@ -202,3 +202,26 @@ def test_show_prints_hubei(synthetic_warehouse: Path) -> None:
     result = ipind("show", "--region", "420000", warehouse=synthetic_warehouse)
     assert result.returncode == 0, result.stderr
     assert "湖北省" in result.stdout and "武汉市" in result.stdout
+
+
+def test_ingest_progress_is_in_the_step_log(synthetic_warehouse: Path) -> None:
+    """The loaders log with `logging` (no Dagster imports); the instance settings put those
+    lines into the ingest step's log, where a user watching a long load looks."""
+    from dagster import DagsterInstance
+
+    con = duckdb.connect(str(synthetic_warehouse / "warehouse.duckdb"), read_only=True)
+    try:
+        loaded = con.execute("select count(*) from raw.grants").fetchall()[0][0]
+        quarantined = con.execute("select count(*) from raw.grants_quarantine").fetchall()[0][0]
+    finally:
+        con.close()
+    with DagsterInstance.from_config(str(synthetic_warehouse / ".dagster_home")) as instance:
+        (run,) = instance.get_runs(limit=1)
+        messages = [
+            record.user_message
+            for record in instance.all_logs(run.run_id)
+            if record.step_key == "ingest_feeds" and not record.is_dagster_event
+        ]
+    grants_line = f"grants: {loaded} rows loaded, {quarantined} quarantined in "
+    assert any(m.startswith(grants_line) for m in messages), messages
+    assert any(m.startswith("synthetic scale=") for m in messages), messages

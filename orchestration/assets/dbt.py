@@ -13,7 +13,7 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, AutomationCondition, MetadataValue, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration.dbt_project import DBT_PROJECT_DIR, ipind_dbt_project
+from orchestration.dbt_project import DBT_PROJECT_DIR, ipind_dbt_project, prune_invocations
 from orchestration.metadata import prefecture_chart_markdown, preview_markdown
 from orchestration.partitions import Window, window_from_tags
 from orchestration.resources import IndicatorSettings, WarehouseResource
@@ -123,6 +123,8 @@ def _run(
         invocation.process.kill()
         invocation.process.wait()
         raise
+    finally:
+        prune_invocations(invocation.target_path.parent)
     # The docs describe the project and its tables, which a partition run does not change.
     docs_too = docs_too and window is None
     docs = generate_docs(warehouse, args[2]) if docs_too and invocation.is_successful() else None
