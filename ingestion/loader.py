@@ -96,7 +96,11 @@ def load_feed(
             )
             loaded = quarantined = 0
             started = time.perf_counter()
-            for chunk in _chunks(con, feed, relation):
+            chunks = _chunks(con, feed, relation)
+            for part, chunk in enumerate(chunks, start=1):
+                if len(chunks) > 1:
+                    read = loaded + quarantined
+                    log.info("%s: part %d of %d, %d rows read so far", feed, part, len(chunks), read)
                 valid_sql, quarantine_sql = normalise(con, feed, chunk)
                 loaded += con.execute(
                     f"insert into raw.{feed} select *, ?::timestamp, ? from ({valid_sql}) where {in_window}",
