@@ -105,6 +105,22 @@ distinct_amounts as (
     group by 1, 2, 3, 4
 ),
 
+-- A partition run reads only the intervals that start or end between the restart and the
+-- as-of date (the running sums before it are kept); a restart at the spine's first month
+-- end reads every interval, whose earlier starts count at that month end.
+stock_intervals as (
+    {%- if is_incremental() %}
+        {{ stock_intervals(
+            changed_from="(select case when r.month_end > s.first_month_end"
+                ~ " then cast(date_trunc('month', r.month_end) as date) else date '1900-01-01' end"
+                ~ " from restart as r cross join spine_start as s)",
+            counted_until="(select c.as_of_date from context as c)"
+        ) }}
+    {%- else %}
+        {{ stock_intervals() }}
+    {%- endif %}
+),
+
 -- +1 at the month end of each interval's start, -1 at that of its end (in one pass over
 -- the intervals), summed per recorded region before the roll-up so the join sees thousands
 -- of rows, not millions.
@@ -120,7 +136,7 @@ stock_deltas as (
             (select s.first_month_end from spine_start as s)
         ) as month_end,
         unnest([cast(1 as decimal(38, 8)), cast(-1 as decimal(38, 8))]) as amount
-    from {{ ref('int_stock_intervals') }}
+    from stock_intervals
 ),
 
 stock_deltas_by_code as (

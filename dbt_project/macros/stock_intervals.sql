@@ -1,10 +1,16 @@
 {#- For each stock indicator, the intervals [interval_start, interval_end) during which an
     invention patent counts for it at a region: its in-force holding spans, from the day it
     meets the criterion. Attribution picks the region of the span's holder (current_holder)
-    or of the patentee at grant (holder_at_grant). A view: its one reader sums it by month
-    end in a single pass, and writing its tens of millions of rows cost as much as that. -#}
-{{ config(materialized='view') }}
+    or of the patentee at grant (holder_at_grant). Its one reader (the month-end values)
+    sums them by month end in a single pass; writing their tens of millions of rows cost
+    as much as that, so they are never a table.
 
+    With `changed_from` and `counted_until` (dates, SQL expressions), only the intervals that
+    start or end in [changed_from, counted_until]: a partition run adds those to the running
+    sums it keeps. A holding that starts or ends in it brings all its intervals; any other
+    holding only those whose criterion starts in it (a pledge, a tenth anniversary). -#}
+{% macro stock_intervals(changed_from=none, counted_until=none) %}
+{%- set pair_columns = "h.valid_from, h.valid_to, h.region_code, s.indicator_code, s.criterion_start" %}
 with holdings as (
     select
         patent_key,
@@ -92,18 +98,57 @@ starts as (
     from criteria
 ),
 
-final as (
+{%- if changed_from is not none %}
+
+holding_changes as (
     select
-        s.indicator_code,
-        h.region_code,
-        greatest(h.valid_from, s.criterion_start) as interval_start,
-        h.valid_to as interval_end
+        *,
+        valid_from >= {{ changed_from }}
+        or valid_to between {{ changed_from }} and {{ counted_until }} as is_changed
+    from holdings
+),
+
+-- Materialised: inlined, its filter (on scalar subqueries) ran after the join below, on
+-- 44 M joined rows at scale 10 (the month-end values took 3.9 s instead of 1.9).
+starts_changed as materialized (
+    select * from starts
+    where criterion_start between {{ changed_from }} and {{ counted_until }}
+),
+
+-- Two joins on each side's own filter, not one join under an OR of both sides' columns:
+-- DuckDB would join every holding to every start first (1.6 s against 0.9 at scale 10).
+pairs as (
+    select {{ pair_columns }}
+    from holding_changes as h
+    inner join starts as s on h.patent_key = s.patent_key
+    where h.is_changed and s.criterion_start is not null
+    union all
+    select {{ pair_columns }}
+    from holding_changes as h
+    inner join starts_changed as s on h.patent_key = s.patent_key
+    where not h.is_changed
+),
+{%- else %}
+
+pairs as (
+    select {{ pair_columns }}
     from holdings as h
     inner join starts as s on h.patent_key = s.patent_key
+    where s.criterion_start is not null
+),
+{%- endif %}
+
+final as (
+    select
+        indicator_code,
+        region_code,
+        greatest(valid_from, criterion_start) as interval_start,
+        valid_to as interval_end
+    from pairs
     where
-        s.criterion_start is not null
-        and h.region_code <> '-1'
-        and greatest(h.valid_from, s.criterion_start) < h.valid_to
+        region_code <> '-1'
+        and greatest(valid_from, criterion_start) < valid_to
 )
 
 select * from final
+{% endmacro %}
