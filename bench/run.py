@@ -14,7 +14,8 @@ For each scale, in a fresh temporary warehouse:
 3. **Incremental**: the platform's incremental path, a run over one monthly partition (the
    newest month), as the daily refresh schedule issues it (partition range tags): the
    loader reloads that month's rows, the raw gate checks them, the incremental facts
-   delete+insert the window, the rest rebuilds. Timed against the full build.
+   delete+insert the window, and the incremental marts keep the month ends before it
+   (macros/marts_restart.sql). Timed against the full build.
 
 A scale that exceeds `--timeout-min` is killed and recorded as timed out with the stage it
 had reached. Results go to bench/results.json and bench/results.md.

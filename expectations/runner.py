@@ -15,8 +15,10 @@ How a validation runs
   whereas a query asset takes any where clause (a window on the feed's date column, or
   `_ingest_hash in (...)` for the batches just loaded). The filter never leaves DuckDB:
   nothing is pulled into pandas.
-- result_format SUMMARY with 5 sample values. A checkpoint per suite writes the GX Data Docs
-  page of that validation under `data_docs_dir` when one is given.
+- result_format SUMMARY with 5 sample values. The checkpoints have no actions: the GX Data
+  Docs site under `data_docs_dir` (when one is given) is built once per gate, after every
+  suite (a build per suite cost ~0.35 s each); a failure to render it is logged, and the
+  results stand without their pages.
 - The datasource's engines and connections are closed and disposed before returning, so the
   next process (dbt) can open the file read-write.
 """

@@ -10,7 +10,7 @@ core suites survive dbt models that gain or lose columns. Every check has a stab
 
 `GateSettings.severity_overrides` maps check ids to another severity.
 
-Decisions (see also the report in expectations/README or the runner's docstring):
+Decisions (see also the runner's docstring):
 - Keys: not null is an error everywhere. Uniqueness is a *warning* on raw (raw keeps the
   history of every batch, newer batches supersede older ones in staging; validate a new
   batch alone with `partition_filter` to make it meaningful) and an *error* on core.

@@ -184,6 +184,13 @@ def cell_text(value: Any) -> str:
 
 Table = tuple[list[str], pd.DataFrame, list[int]]
 
+# A line that cannot be split into the header's fields (a CSV line with more fields than the
+# header, a JSON Lines line that is not a JSON object) travels as a row under this header,
+# its text as the value and every other cell empty: the loader quarantines it with the
+# line, and the file's other rows load (one bad line used to refuse the whole file).
+UNPARSED_HEADER = "\x00unparsed"
+UNPARSED_COLUMN = "_unparsed"
+
 
 def _empty() -> Table:
     return [], pd.DataFrame(), []
@@ -207,6 +214,8 @@ def _read_csv(data: bytes) -> Table:
             break
         except pd.errors.EmptyDataError:
             return _empty()
+        except pd.errors.ParserError:
+            return _read_csv_line_by_line(data.decode(encoding))
         except UnicodeDecodeError as exc:
             last_error = exc
     else:
@@ -217,6 +226,26 @@ def _read_csv(data: bytes) -> Table:
     body = raw.iloc[1:].reset_index(drop=True).fillna("")
     body.columns = range(len(headers))
     return headers, body, list(range(1, len(body) + 1))
+
+
+def _read_csv_line_by_line(text: str) -> Table:
+    """The slow path, for a file with a line of more fields than its header: such lines
+    become unparsed rows, the others read as pandas reads them (short lines padded)."""
+    lines = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    if not lines:
+        return _empty()
+    headers, rows = lines[0], lines[1:]
+    width = len(headers)
+    cells = [row + [""] * (width - len(row)) if len(row) <= width else [""] * width for row in rows]
+    unparsed = [_csv_line(row) if len(row) > width else "" for row in rows]
+    body = pd.DataFrame([[*c, u] for c, u in zip(cells, unparsed, strict=True)], dtype=object)
+    return [*headers, UNPARSED_HEADER], body, list(range(1, len(rows) + 1))
+
+
+def _csv_line(row: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(row)
+    return out.getvalue()
 
 
 def _decode_text(data: bytes) -> str:
@@ -247,8 +276,22 @@ def _read_json(data: bytes, lines_only: bool) -> Table:
         if not isinstance(records, list):
             raise ValueError("JSON must be an array of objects or JSON Lines")
         return _records_table(records, list(range(1, len(records) + 1)))
-    records = [json.loads(line) for line in text.splitlines() if line.strip()]
-    return _records_table(records, list(range(1, len(records) + 1)))
+    lines = [line for line in text.splitlines() if line.strip()]
+    records: list[Any] = []
+    unparsed: list[str] = []
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            record = None
+        good = isinstance(record, dict)
+        records.append(record if good else {})
+        unparsed.append("" if good else line)
+    headers, body, rownums = _records_table(records, list(range(1, len(records) + 1)))
+    if any(unparsed):
+        body[len(headers)] = unparsed
+        headers = [*headers, UNPARSED_HEADER]
+    return headers, body, rownums
 
 
 def _read_parquet(data: bytes) -> Table:
@@ -381,7 +424,10 @@ def canonical_frame(
     aliases = _alias_map(target)
     canonical: dict[str, list[int]] = {}
     extra: dict[str, int] = {}
+    unparsed_at = headers.index(UNPARSED_HEADER) if UNPARSED_HEADER in headers else None
     for i, header in enumerate(headers):
+        if i == unparsed_at:
+            continue
         keys = map(_header_key, _header_candidates(header))
         name = next((aliases[k] for k in keys if k in aliases), None)
         display = "".join(header.split("\x1f")).strip() or f"column_{i + 1}"
@@ -407,6 +453,10 @@ def canonical_frame(
         columns[name] = values
     out = pd.DataFrame(columns, index=range(len(rownums)), dtype=object)
     if not keep_extra:
+        # Reference data has no quarantine: a line that cannot be read refuses the file.
+        if unparsed_at is not None:
+            bad = next(r for r, v in zip(rownums, body[unparsed_at].astype(str), strict=True) if v)
+            raise ValueError(f"row {bad} cannot be split into the header's fields")
         return out
     out["_row"] = pd.Series(rownums, dtype="int64")
     names = list(extra)
@@ -416,6 +466,8 @@ def canonical_frame(
     out["_extra"] = pd.Series(
         [json.dumps(e, ensure_ascii=False) if e else None for e in extras], dtype=object
     )
+    if unparsed_at is not None:
+        out[UNPARSED_COLUMN] = pd.Series([v or None for v in body[unparsed_at].astype(str)], dtype=object)
     return out
 
 
@@ -487,7 +539,10 @@ def read_landing_file(
         raise RefusedFile(shown, f"unreadable {path.suffix.lower()} file: {exc}") from exc
     what, name = kind
     if what == "reference":
-        return what, name, canonical_frame(name, headers, body, rownums, keep_extra=False)
+        try:
+            return what, name, canonical_frame(name, headers, body, rownums, keep_extra=False)
+        except ValueError as exc:
+            raise RefusedFile(shown, f"unreadable {path.suffix.lower()} file: {exc}") from exc
     frame = canonical_frame(name, headers, body, rownums, keep_extra=True)
     # `_source` too, so the frame is a complete landed relation for `loader.load_feed`.
     frame.insert(len(frame.columns), "_source", pd.Series([shown] * len(frame), dtype=object))

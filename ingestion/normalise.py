@@ -23,7 +23,8 @@ Rejected (quarantined) - the contract's (reject) rules plus "a row that cannot b
 * any date that is present but unparseable, or outside 1900..2100;
 * application numbers (grants key, legal_events/transfers reference, every pledge number)
   that are malformed or fail the check character; a pledge with no number;
-* unknown patent_type, event_type, kind (these drive indicator logic: guessing is worse);
+* unknown patent_type, event_type, kind, pledge status (these drive indicator logic:
+  guessing is worse; an unknown status used to pass here and stop the run at the raw gate);
 * grant_date before filing_date; amount_10k_cny not > 0 or unparseable;
 * a malformed PCT number, a region code that is not 6 digits, an unparseable
   overseas_family_grants (or negative), an unparseable to_is_sme.
@@ -32,7 +33,7 @@ Kept as given (normalised when recognised): holder types (patentee/from/to/pledg
 applicant `_type`), license_type (unknown values stay as text for dbt tests to flag), and
 ipc codes that do not look like IPC (design patents carry Locarno classes). Defaults:
 patentee/applicant country `CN`, overseas_family_grants 0, pledge status `registered`
-(a pledge register without a status column lists registrations), legal event_id = md5 of
+when empty (a pledge register without a status column lists registrations), legal event_id = md5 of
 `application_number|event_date|event_type` when absent.
 
 Region codes: an empty code with an address is resolved from the DISTINCT addresses of the
@@ -73,7 +74,7 @@ _WS_RE = r"[\s\x{3000}\x{00a0}]+"  # the same for RE2 (its \s is ASCII only)
 
 # Reasons name the rule; they are constant strings so the loader can count them.
 R_REQUIRED = "required value missing"
-R_DATE = "unparseable date (accepted: YYYY-MM-DD, YYYY/M/D, YYYY年M月D日, YYYYMMDD, Excel serial)"
+R_DATE = "unparseable date (accepted: YYYY-MM-DD, YYYY/M/D, YYYY年M月D日, YYYYMMDD, 5-digit Excel serial)"
 R_DATE_RANGE = "date outside 1900-01-01..2100-12-31"
 R_APPNO_FORMAT = "application number malformed (8 or 12 digits + check character, CN/ZL allowed)"
 R_APPNO_CHECK = "application number check character mismatch"
@@ -86,6 +87,10 @@ R_INT_NEGATIVE = "must be a non-negative integer"
 R_BOOL = "unparseable boolean (accepted: 是/否, true/false, yes/no, 1/0)"
 R_REGION_CODE = "region code must be 6 digits (GB/T 2260)"
 R_PCT = "PCT application number malformed (expected PCT/CN2021/123456)"
+R_UNPARSED = (
+    "line cannot be split into the header's fields"
+    " (CSV: more fields than the header; JSON Lines: not a JSON object)"
+)
 
 
 def _enum_reason(column: str, values: dict[str, str]) -> str:
@@ -248,7 +253,8 @@ def _date_from_text_sql(x: str) -> str:
         f" when regexp_matches({x}, {_lit(ymd)}) then"
         f" try_strptime(regexp_replace({x}, {_lit(ymd)}, '\\1-\\2-\\3'), '%Y-%m-%d')::date"
         rf" when regexp_full_match({x}, '\d{{8}}') then try_strptime({x}, '%Y%m%d')::date"
-        rf" when regexp_full_match({x}, '\d{{1,5}}(\.\d+)?')"
+        # Excel serials of five digits (1927-05-18 on): a bare year such as 2021 is not a date
+        rf" when regexp_full_match({x}, '\d{{5}}(\.\d+)?')"
         f" then date '1899-12-30' + cast(floor(cast({x} as double)) as integer)"
         " end)"
     )
@@ -455,8 +461,10 @@ def _plan_text(feed: Feed, col: str, text: str, t: str, v: str) -> tuple[str, li
         return _map_sql(text, KIND_MAP), [(f"{present} and {v} is null", _enum_reason(col, TRANSFER_KINDS))]
     if col == "license_type":
         return f"coalesce({_map_sql(text, LICENSE_TYPE_MAP)}, {text})", []
-    if col == "status":
-        return f"coalesce({_map_sql(text, PLEDGE_STATUS_MAP)}, {text}, 'registered')", []
+    if col == "status":  # empty: a register that lists registrations only
+        return f"case when {present} then {_map_sql(text, PLEDGE_STATUS_MAP)} else 'registered' end", [
+            (f"{present} and {v} is null", _enum_reason(col, PLEDGE_STATUSES))
+        ]
     if col.endswith("_type"):  # holder types
         return f"coalesce({_map_sql(text, HOLDER_TYPE_MAP)}, {text})", []
     if col.endswith("_country"):
@@ -618,6 +626,8 @@ def normalise(con: duckdb.DuckDBPyConnection, feed: str, landed: str) -> tuple[s
         checks += [(c, cond, reason) for cond, reason in p.checks]
         if feed == "grants" and c == "grant_date":
             checks.append((c, f"{_v('grant_date')} < {_v('filing_date')}", R_GRANT_BEFORE_FILING))
+    if "_unparsed" in types:  # ingestion.files.UNPARSED_COLUMN: a line the reader could not split
+        checks.insert(0, ("(line)", '"_unparsed" is not null', R_UNPARSED))
     if checks:
         f_field = " ".join(f"when {cond} then {_lit(c)}" for c, cond, _ in checks)
         f_reason = " ".join(f"when {cond} then {_lit(r)}" for _, cond, r in checks)
@@ -636,6 +646,8 @@ def normalise(con: duckdb.DuckDBPyConnection, feed: str, landed: str) -> tuple[s
     record_parts = [f"{_q(c)} := {_q(c)}" for c in spec.column_names if c in types]
     if "_extra" in types:
         record_parts.append("_extra := try_cast(_extra as json)")
+    if "_unparsed" in types:
+        record_parts.append('_line := "_unparsed"')
     record = f"to_json(struct_pack({', '.join(record_parts)}))" if record_parts else "'{}'"
     keys = [_q("__k_" + role) for role in REGION_ROLES[feed] if f"{role}_address" in types]
     kept = [*(_v(c) for c in plans), *keys, "__extra", "__source", "__row", "__fail_field", "__fail_reason"]

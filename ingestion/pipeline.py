@@ -119,11 +119,25 @@ def ingest_files_feeds(
 def ingest_files_reference(
     con: duckdb.DuckDBPyConnection, landing_dir: Path, max_file_bytes: int
 ) -> IngestReport:
-    """Reference files from the landing folder; absent (or empty) ones fall back to defaults."""
+    """Reference files from the landing folder; absent (or empty) ones fall back to defaults.
+
+    A reference file that is there but cannot be read stops the step: falling back to the
+    defaults would quietly compute every indicator with data the user replaced.
+    """
     from ingestion import reference
-    from ingestion.files import read_landing
+    from ingestion.files import classify, read_landing
 
     landing = read_landing(Path(landing_dir), max_file_bytes=max_file_bytes, only="reference")
+    unreadable = [
+        f"{problem.file}: {problem.reason}"
+        for problem in landing.refused
+        if (classify(Path(problem.file).name) or ("",))[0] == "reference"
+    ]
+    if unreadable:
+        raise ValueError(
+            "reference files refused (fix or remove them; an absent file falls back to the "
+            "built-in default): " + "; ".join(unreadable)
+        )
     supplied = {name: frame for name, frame in landing.reference.items() if len(frame)}
     regions = supplied.get("regions")
     if regions is None:

@@ -66,7 +66,7 @@ def month_keys(months: list[str]) -> tuple[str, str]:
     for key in (first, last):
         if key not in keys:
             raise ValueError(
-                f"{key[:7]} is not a partition (months run from {FIRST_MONTH[:7]} to last month)"
+                f"{key[:7]} is not a partition (months run from {FIRST_MONTH[:7]} to this month)"
             )
     return first, last
 

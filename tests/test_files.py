@@ -18,6 +18,7 @@ import pytest
 from ingestion.archive import archive_file
 from ingestion.files import RefusedFile, read_landing, read_landing_file, sha256_file
 from ingestion.loader import load_feed
+from ingestion.pipeline import ingest_files_reference
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -262,6 +263,22 @@ def test_reference_files_canonical_text(landing: Path) -> None:
     assert read.reference["population"].iloc[0].tolist() == ["420100", "2021", "13648900"]
 
 
+def test_an_unreadable_reference_file_stops_the_load_with_its_name(tmp_path: Path, landing: Path) -> None:
+    """Falling back to the built-in regions would compute every indicator with the data the
+    user replaced; a stray file of no known kind does not stop it."""
+    (landing / "regions.xlsx").write_bytes(b"not a workbook")
+    (landing / "notes.csv").write_text("a\n1\n", encoding="utf-8")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        with pytest.raises(ValueError, match=r"regions\.xlsx: unreadable \.xlsx file") as refused:
+            ingest_files_reference(con, landing, max_file_bytes=1 << 20)
+        assert "notes.csv" not in str(refused.value)
+        (landing / "regions.xlsx").unlink()
+        assert ingest_files_reference(con, landing, max_file_bytes=1 << 20).reference_rows["regions"] > 3000
+    finally:
+        con.close()
+
+
 def test_archive_is_content_addressed_and_idempotent(tmp_path: Path, landing: Path) -> None:
     src = landing / "grants.csv"
     src.write_text("application_number\n201710601862.3\n", encoding="utf-8")
@@ -291,3 +308,57 @@ def test_read_files_load_end_to_end(landing: Path) -> None:
     assert row[:5] == ("95115608.X", "utility_model", dt.date(1995, 3, 5), "420882", "address")
     assert json.loads(row[5]) == {"代理机构": ""}
     assert isinstance(pd.DataFrame(), pd.DataFrame)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "bad_line"),
+    [
+        (
+            "grants.csv",
+            "申请号,专利类型,申请日,授权日\n"
+            "201710601862.3,发明,2017-03-01,2020-05-06\n"
+            "95115608.X,实用新型,1995-03-05,1996-01-02,stray,fields\n"
+            "\n"
+            "201710601862.3,发明,2017-03-01,2020-05-07\n",
+            "95115608.X,实用新型,1995-03-05,1996-01-02,stray,fields",
+        ),
+        (
+            "grants.jsonl",
+            '{"application_number": "201710601862.3", "patent_type": "invention",'
+            ' "filing_date": "2017-03-01", "grant_date": "2020-05-06"}\n'
+            '{"application_number": "95115608.X", "patent_type": \n'
+            '{"application_number": "201710601862.3", "patent_type": "invention",'
+            ' "filing_date": "2017-03-01", "grant_date": "2020-05-07"}\n',
+            '{"application_number": "95115608.X", "patent_type": ',
+        ),
+    ],
+    ids=["csv line with more fields than the header", "json lines line that is not json"],
+)
+def test_a_line_that_cannot_be_split_is_quarantined_and_the_rest_load(
+    landing: Path, name: str, text: str, bad_line: str
+) -> None:
+    """feeds.md: a row that cannot be parsed goes to quarantine with its row number; the
+    file's other rows still load (the whole file used to be refused)."""
+    (landing / name).write_text(text, encoding="utf-8")
+    batch = _only_batch(read_landing(landing), "grants")
+    con = duckdb.connect()
+    con.register("landed_grants", batch.frame)
+    stats = load_feed(con, "grants", {batch.ingest_hash: "landed_grants"})
+    assert (stats.rows_loaded, stats.rows_quarantined) == (2, 1)
+    assert con.execute("select _row from raw.grants order by _row").fetchall() == [(1,), (3,)]
+    (field, reason, row, record) = con.execute(
+        "select field, reason, _row, record from raw.grants_quarantine"
+    ).fetchone()
+    assert (field, row) == ("(line)", 2)
+    assert "cannot be split into the header's fields" in reason
+    assert json.loads(record)["_line"] == bad_line
+
+
+def test_a_reference_file_with_a_line_that_cannot_be_split_is_refused(landing: Path) -> None:
+    (landing / "awards.csv").write_text(
+        "application_number,award,year\n201710601862.3,china_patent_award,2020,extra\n", encoding="utf-8"
+    )
+    read = read_landing(landing)
+    assert [(p.file, p.reason) for p in read.refused] == [
+        ("awards.csv", "unreadable .csv file: row 1 cannot be split into the header's fields")
+    ]

@@ -31,12 +31,11 @@ REBUILT_BY_PATENT = ("dim_patent", "fct_patent_holding")
 
 
 # Served marts, compared without the columns that name the build (settings, vintage).
-MARTS = {
-    "indicator_values": "* exclude (settings_hash, data_vintage)",
-    "region_indicators_annual": "*",
-    "target_tracking": "*",
-    "reconciliation": "*",
-}
+# Every mart row carries the build's settings and data vintage, which these runs set apart.
+MARTS = dict.fromkeys(
+    ["indicator_values", "region_indicators_annual", "target_tracking", "reconciliation"],
+    "* exclude (settings_hash, data_vintage)",
+)
 # The incremental marts models and the schema of the database they are built in.
 INCREMENTAL_MARTS = {
     "int_flow_events": "intermediate",

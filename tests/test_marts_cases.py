@@ -920,6 +920,7 @@ def test_reconciliation(s: Served) -> None:
             "select source, period_type, computed_value, reported_value, diff_pct from marts.reconciliation"
         )
     }
+    assert set(got) == {"r-year", "r-ytd", "r-external"}, "the user's file replaces the seeded figures"
     assert got["r-year"] == ("year", 5, 4, pytest.approx(25.0))
     assert got["r-ytd"] == ("ytd", 3, 3, 0)
     assert got["r-external"][1:] == (None, 2600, None)

@@ -98,6 +98,7 @@ def test_excel_serial_as_number_column() -> None:
         ("2021-02-30", N.R_DATE),
         ("not a date", N.R_DATE),
         ("3/5/2021", N.R_DATE),
+        ("2021", N.R_DATE),  # a year, not Excel serial 2021 (1905-07-13)
         ("", N.R_REQUIRED),
     ],
 )
@@ -254,6 +255,17 @@ def test_chinese_enums_mapped() -> None:
                 "registration_date": "2021-01-01",
             },
             "kind",
+        ),
+        (
+            "pledges",
+            {
+                "pledge_id": "P1",
+                "registration_date": "2021-01-01",
+                "amount_10k_cny": "100",
+                "application_numbers": "201710601862.3",
+                "status": "变更",
+            },
+            "status",
         ),
     ],
 )

@@ -121,6 +121,45 @@ def test_serving_has_the_bi_contract(synthetic_warehouse: Path) -> None:
     assert (synthetic_warehouse / "parquet" / "marts" / "indicator_values.parquet").exists()
 
 
+def test_every_mart_row_carries_the_settings_and_the_data_vintage(synthetic_warehouse: Path) -> None:
+    """indicators.md, Settings: every mart row carries its settings (`settings_hash`, whose
+    values marts.build_settings states, the pledge thresholds among them) and a vintage."""
+    con = duckdb.connect(str(synthetic_warehouse / "warehouse.duckdb"), read_only=True)
+    try:
+        newest_load = con.execute(
+            "select max(t) from (select max(_loaded_at) as t from raw.grants"
+            " union all select max(_loaded_at) from raw.legal_events"
+            " union all select max(_loaded_at) from raw.transfers"
+            " union all select max(_loaded_at) from raw.pledges"
+            " union all select max(_loaded_at) from raw.pct)"
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    settings = dict(
+        _served(synthetic_warehouse, "select setting, value from marts.build_settings").itertuples(
+            index=False
+        )
+    )
+    assert settings == {
+        "attribution": "current_holder",
+        "pct_basis": "receiving_office_cn",
+        "population_basis": "previous_year_end",
+        "high_value_pledge_threshold_10k_cny": "1000.0",
+        "inclusive_pledge_threshold_10k_cny": "1000.0",
+    }
+    (run_hash,) = set(
+        _served(synthetic_warehouse, "select settings_hash from marts.build_settings")["settings_hash"]
+    )
+    for table in ("indicator_values", "region_indicators_annual", "target_tracking", "reconciliation"):
+        stamps = _served(
+            synthetic_warehouse,
+            f"select distinct settings_hash, data_vintage from marts.{table}",
+        )
+        assert len(stamps) == 1, (table, stamps)
+        assert stamps.iloc[0, 0] == run_hash, table
+        assert stamps.iloc[0, 1] == pd.Timestamp(newest_load), table
+
+
 def test_grant_flows_match_raw_rows(synthetic_warehouse: Path) -> None:
     grants = _raw(synthetic_warehouse, "grants", "application_number")
     grants = grants[grants["patentee_country"].fillna("CN").str.upper() == "CN"]

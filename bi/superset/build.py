@@ -1,6 +1,6 @@
 """Build the ipind dashboards into a Superset instance, from the current serving.duckdb.
 
-Run with the BI virtualenv's Python (bi/scripts/build.sh sets it up):
+Run with the BI virtualenv's Python (bi/build.sh sets it up):
 
     python bi/superset/build.py build  --serving PATH [--home DIR]
     python bi/superset/build.py query  --home DIR --slug province-420000 --out rows.json

@@ -175,7 +175,7 @@ def dbt_core(
     settings: IndicatorSettings,
     warehouse: WarehouseResource,
 ):
-    """Staging views and the core star schema."""
+    """Staging, the intermediate models, the seeds and the core star schema."""
     yield from _run(context, dbt, settings, warehouse)
 
 

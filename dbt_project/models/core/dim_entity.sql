@@ -62,11 +62,12 @@ type_counts as (
         entity_type,
         sum(records) as records
     from spellings
-    where name_normalised is not null and entity_type is not null
+    -- `other` is what staging gives a record without a type: it never outvotes a known one
+    where name_normalised is not null and entity_type is not null and entity_type <> 'other'
     group by name_normalised, entity_type
 ),
 
--- The type a name's records carry most often; a tie goes to the type last in
+-- The known type a name's records carry most often; a tie goes to the type last in
 -- alphabetical order, so a rebuild never flips it.
 observed_types as (
     select

@@ -1,7 +1,12 @@
-{#- indicator_values for calendar years, wide: one row per region (and level) and year. -#}
+{#- indicator_values for calendar years, wide: one row per region (and level) and year, then
+    the settings and data vintage every mart row carries. -#}
 with yearly as (
     select * from {{ ref('indicator_values') }}
     where period_type = 'year'
+),
+
+context as (
+    select * from {{ ref('int_run_context') }}
 ),
 
 final as (
@@ -12,9 +17,10 @@ final as (
         parent_code,
         year,
         {%- for code in indicator_codes() %}
-            max(case when indicator_code = '{{ code }}' then value end) as {{ code }}
-            {%- if not loop.last %},{% endif %}
+            max(case when indicator_code = '{{ code }}' then value end) as {{ code }},
         {%- endfor %}
+        (select c.settings_hash from context as c) as settings_hash,
+        (select c.data_vintage from context as c) as data_vintage
     from yearly
     group by region_code, region_name, region_level, parent_code, year
 )

@@ -1,12 +1,12 @@
-{#- Published figures: the seeded Hubei 2021 ones plus the user's; the user's win. -#}
+{#- A user's reported file replaces the defaults (the seeded Hubei 2021 figures), as every
+    reference file replaces its default. -#}
 with supplied as (
     select
         region_code,
         indicator_code,
         period_end,
         value,
-        source,
-        1 as priority
+        source
     from {{ source('raw', 'reported') }}
 ),
 
@@ -16,25 +16,21 @@ defaults as (
         indicator_code,
         cast(period_end as date) as period_end,
         cast(value as double) as value,
-        source,
-        2 as priority
+        source
     from {{ ref('default_reported') }}
+    where not exists (select 1 from supplied)
 ),
 
+-- One figure per region, indicator and period end (a file listing one twice: the first by
+-- source, then value, so a rerun picks the same).
 final as (
-    select
-        region_code,
-        indicator_code,
-        period_end,
-        value,
-        source
-    from (
+    select * from (
         select * from supplied
         union all
         select * from defaults
     ) as reported
     qualify row_number() over (
-        partition by region_code, indicator_code, period_end order by priority
+        partition by region_code, indicator_code, period_end order by source, value
     ) = 1
 )
 
