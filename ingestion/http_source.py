@@ -587,7 +587,7 @@ def fetch_window(
     http = session if session is not None else requests.Session()
     fetch = _WindowFetch(config, spec, http, token, window)
     mapper = _Mapper(spec, config.field_map)
-    unique: dict[str, tuple[dict[str, str | None], dict[str, Any]]] = {}
+    unique: dict[str, tuple[dict[str, str | None], dict[str, Any], int]] = {}
     received = pages = 0
     started = time.monotonic()
     try:
@@ -598,7 +598,7 @@ def fetch_window(
                 values, rest = mapper(record)
                 key = values.get(spec.key)
                 ident = f"k:{key}" if key else "c:" + _canonical_json([values, rest])
-                unique[ident] = (values, rest)
+                unique[ident] = (values, rest, pages)
     finally:
         if own_session:
             http.close()
@@ -616,24 +616,28 @@ def fetch_window(
 
 
 def _frame(
-    feed: Feed, rows: list[tuple[dict[str, str | None], dict[str, Any]]], source: str
+    feed: Feed, rows: list[tuple[dict[str, str | None], dict[str, Any], int]], source: str
 ) -> tuple[pandas.DataFrame, str]:
     """The landed frame and its hash.
 
     All canonical columns as text, then `_row`, `_extra` and `_source` -- the same shape as
     the file reader's, so the frame is a complete landed relation for `loader.load_feed`.
+    `_source` is the window's URL and the page the record came from (the last page, for a
+    key repeated across pages), `_row` its place among the window's distinct records.
     The hash leaves out `_row` and `_source`: it identifies the data, not how it was paged.
     """
     columns = feed.column_names
-    extras = [_canonical_json(rest) if rest else None for _, rest in rows]
-    data: dict[str, Any] = {c: pandas.Series([values[c] for values, _ in rows], dtype="str") for c in columns}
+    extras = [_canonical_json(rest) if rest else None for _, rest, _ in rows]
+    data: dict[str, Any] = {
+        c: pandas.Series([values[c] for values, _, _ in rows], dtype="str") for c in columns
+    }
     data["_row"] = pandas.Series(range(1, len(rows) + 1), dtype="int64")
     data["_extra"] = pandas.Series(extras, dtype="str")
-    data["_source"] = pandas.Series([source] * len(rows), dtype="str")
+    data["_source"] = pandas.Series([f"{source} page {page}" for _, _, page in rows], dtype="str")
     frame = pandas.DataFrame(data, columns=[*columns, "_row", "_extra", "_source"])
     canonical = sorted(
         _canonical_json([[values[c] for c in columns], extra])
-        for (values, _), extra in zip(rows, extras, strict=True)
+        for (values, _, _), extra in zip(rows, extras, strict=True)
     )
     digest = hashlib.sha256()
     digest.update(_canonical_json([feed.name, columns]).encode())

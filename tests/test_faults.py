@@ -268,6 +268,34 @@ def test_duplicate_keys_newer_wins_in_staging_older_kept_in_raw(tmp_path: Path, 
     assert count(con, "select count(*) from raw.grants") == 11
 
 
+def test_a_key_in_two_files_of_one_load_keeps_the_file_last_in_path_order(
+    tmp_path: Path, landing: Path
+) -> None:
+    """One load stamps every row with one `_loaded_at`: the file names order the versions.
+    The later file is given the smaller batch hash, so ordering by hash would fail this."""
+
+    def batch_hash(path: Path) -> str:
+        content = hashlib.sha256(path.read_bytes()).hexdigest()
+        return hashlib.sha256(f"{path.name}\0{content}".encode()).hexdigest()
+
+    january, february = landing / "grants_2024-01.csv", landing / "grants_2024-02.csv"
+    grants_csv(january, [0, 2], "january")
+    for attempt in range(64):
+        grants_csv(february, [0, 1], f"february {attempt}")
+        if batch_hash(february) < batch_hash(january):
+            break
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ingest_files(con, landing, BIG)
+    staged = con.execute(
+        f"select application_number, title from ({staging_sql('stg_raw__grants')}) order by 1"
+    ).fetchall()
+    assert staged == [
+        (appno(0), f"title 0 february {attempt}"),
+        (appno(1), f"title 1 february {attempt}"),
+        (appno(2), "title 2 january"),
+    ]
+
+
 def test_orphan_events_listed_then_adopted_by_a_later_grant(tmp_path: Path, landing: Path) -> None:
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     grants_csv(landing / "grants.csv", [1])

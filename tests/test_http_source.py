@@ -130,10 +130,13 @@ def test_every_pagination_style_returns_exactly_the_window(
 
 
 def test_batch_frame_is_text_with_lineage_columns(api: ApiServer) -> None:
-    batch = fetch_window(config(api), "grants", "2021-01-01", "2021-02-01")
+    batch = fetch_window(config(api, page_size=7), "grants", "2021-01-01", "2021-02-01")
     frame = batch.frame
     assert list(frame.columns) == [*FEEDS["grants"].column_names, "_row", "_extra", "_source"]
-    assert set(frame["_source"]) == {batch.source}
+    # feeds.md: quarantine rows name the source page; the record order is the pages' order
+    pages = -(-len(frame) // 7)
+    assert list(frame["_source"]) == [f"{batch.source} page {1 + i // 7}" for i in range(len(frame))]
+    assert frame["_source"].iloc[-1] == f"{batch.source} page {pages}"
     first = frame.iloc[0]
     assert first["overseas_family_grants"] in {"0", "1", "2"}  # text, like a file
     assert json.loads(first["_extra"]) == {"source_system": "ref"}

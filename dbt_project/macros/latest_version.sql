@@ -1,4 +1,6 @@
-{#- Keep the newest version of each key: the latest load wins, then the latest row.
+{#- Keep the newest version of each key: the latest load wins; within one load (files
+    dropped together) the file last in path order (grants_2024-02.csv over grants_2024-01.csv),
+    then the latest row.
     Most keys arrive once: `stg_raw__repeated_keys` lists the few that do not, so every
     other row passes straight through (a hash probe into a tiny table) and only the repeated
     keys are sorted. The feeds' staging models can then stay views: a reader pays for the
@@ -20,6 +22,6 @@
     from {{ relation }} as versions
     where {{ is_repeated }}
     qualify row_number() over (
-        partition by ({{ key }}) order by _loaded_at desc, _ingest_hash desc, _row desc
+        partition by ({{ key }}) order by _loaded_at desc, _source desc, _ingest_hash desc, _row desc
     ) = 1
 {%- endmacro %}
