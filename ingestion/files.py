@@ -173,6 +173,10 @@ def cell_text(value: Any) -> str:
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, Decimal):
         return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    if isinstance(value, list) and not any(isinstance(v, dict | list) for v in value):
+        # a JSON array of scalars (ipc_all, application_numbers): the contract's `;` list,
+        # as the HTTP source writes it
+        return ";".join(text for text in map(cell_text, value) if text)
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return str(value)

@@ -362,3 +362,18 @@ def test_a_reference_file_with_a_line_that_cannot_be_split_is_refused(landing: P
     assert [(p.file, p.reason) for p in read.refused] == [
         ("awards.csv", "unreadable .csv file: row 1 cannot be split into the header's fields")
     ]
+
+
+def test_a_json_array_of_scalars_is_the_contracts_semicolon_list(landing: Path) -> None:
+    """As the HTTP source writes it: `["a", "b"]` in application_numbers is `a;b`."""
+    record = {
+        "pledge_id": "P1",
+        "registration_date": "2021-05-06",
+        "amount_10k_cny": 100,
+        "application_numbers": ["201710601862.3", "95115608.X"],
+        "note": [{"a": 1}],
+    }
+    (landing / "pledges.json").write_text(json.dumps([record]), encoding="utf-8")
+    frame = _only_batch(read_landing(landing), "pledges").frame
+    assert frame["application_numbers"].tolist() == ["201710601862.3;95115608.X"]
+    assert json.loads(frame["_extra"][0]) == {"note": '[{"a": 1}]'}
