@@ -175,6 +175,16 @@ def validate(
             validated.append(
                 _validate_one(context, datasource, name, catalog, where, settings, data_docs_dir)
             )
+            done = validated[-1][0]
+            # progress as each suite ends (the gate's results reach Dagster after the last)
+            logger.info(
+                "%s: %s, %d expectations on %s rows in %.1f s",
+                name,
+                "passed" if done.success else f"{len(done.failures)} failed",
+                done.evaluated,
+                "?" if done.row_count is None else done.row_count,
+                done.elapsed_seconds,
+            )
         docs_built = data_docs_dir is not None and _build_data_docs(context, data_docs_dir)
         for result, identifier in validated:
             docs = _docs_path(context, identifier) if docs_built and identifier is not None else None

@@ -256,11 +256,11 @@ def test_ingest_progress_is_in_the_step_log(synthetic_warehouse: Path) -> None:
         con.close()
     with DagsterInstance.from_config(str(synthetic_warehouse / ".dagster_home")) as instance:
         (run,) = instance.get_runs(limit=1)
-        messages = [
-            record.user_message
-            for record in instance.all_logs(run.run_id)
-            if record.step_key == "ingest_feeds" and not record.is_dagster_event
-        ]
+        logs = [record for record in instance.all_logs(run.run_id) if not record.is_dagster_event]
+    messages = [record.user_message for record in logs if record.step_key == "ingest_feeds"]
     grants_line = f"grants: {loaded} rows loaded, {quarantined} quarantined in "
     assert any(m.startswith(grants_line) for m in messages), messages
     assert any(m.startswith("synthetic scale=") for m in messages), messages
+    # the raw gate reports each suite as it ends
+    gate = [record.user_message for record in logs if record.step_key == "gx_raw_gate"]
+    assert any(m.startswith("raw.grants: passed, ") and f" on {loaded} rows in " in m for m in gate), gate
