@@ -142,6 +142,27 @@ def date_window_filter(suite: str, start: date, end: date) -> str:
     return f"{column} >= date '{start.isoformat()}' and {column} < date '{end.isoformat()}'"
 
 
+def _log_progress(result: SuiteResult) -> None:
+    """One line as each suite ends: the gate's results reach Dagster only after the last."""
+    if result.error:
+        outcome = f"not validated ({result.error})"
+    elif result.skipped_reason:
+        outcome = f"skipped ({result.skipped_reason})"
+    else:
+        errors, warnings = len(result.errors), len(result.warnings)
+        outcome = "passed" if not errors else f"{errors} errors"
+        outcome += f", {warnings} warnings" if warnings else ""
+    rows = "?" if result.row_count is None else result.row_count
+    logger.info(
+        "%s: %s, %d expectations on %s rows in %.1f s",
+        result.suite,
+        outcome,
+        result.evaluated,
+        rows,
+        result.elapsed_seconds,
+    )
+
+
 # -- the run --------------------------------------------------------------------------------
 def validate(
     db_path: Path,
@@ -175,16 +196,7 @@ def validate(
             validated.append(
                 _validate_one(context, datasource, name, catalog, where, settings, data_docs_dir)
             )
-            done = validated[-1][0]
-            # progress as each suite ends (the gate's results reach Dagster after the last)
-            logger.info(
-                "%s: %s, %d expectations on %s rows in %.1f s",
-                name,
-                "passed" if done.success else f"{len(done.failures)} failed",
-                done.evaluated,
-                "?" if done.row_count is None else done.row_count,
-                done.elapsed_seconds,
-            )
+            _log_progress(validated[-1][0])
         docs_built = data_docs_dir is not None and _build_data_docs(context, data_docs_dir)
         for result, identifier in validated:
             docs = _docs_path(context, identifier) if docs_built and identifier is not None else None

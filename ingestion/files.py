@@ -218,8 +218,10 @@ def _read_csv(data: bytes) -> Table:
             break
         except pd.errors.EmptyDataError:
             return _empty()
-        except pd.errors.ParserError:
-            return _read_csv_line_by_line(data.decode(encoding))
+        except pd.errors.ParserError as exc:
+            if "Expected" not in str(exc):  # not a wide line (an unclosed quote): refuse the file
+                raise
+            return _read_csv_line_by_line(_decode_text(data))
         except UnicodeDecodeError as exc:
             last_error = exc
     else:
@@ -234,8 +236,14 @@ def _read_csv(data: bytes) -> Table:
 
 def _read_csv_line_by_line(text: str) -> Table:
     """The slow path, for a file with a line of more fields than its header: such lines
-    become unparsed rows, the others read as pandas reads them (short lines padded)."""
-    lines = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    become unparsed rows (their fields written back as one CSV line), the others read as
+    pandas reads them (short lines padded, empty lines skipped). Strict: an unclosed quote
+    refuses the file rather than swallowing the lines after it."""
+    lines = [
+        row
+        for row in csv.reader(io.StringIO(text), strict=True)
+        if row and not (len(row) == 1 and not row[0].strip())
+    ]
     if not lines:
         return _empty()
     headers, rows = lines[0], lines[1:]
@@ -280,7 +288,8 @@ def _read_json(data: bytes, lines_only: bool) -> Table:
         if not isinstance(records, list):
             raise ValueError("JSON must be an array of objects or JSON Lines")
         return _records_table(records, list(range(1, len(records) + 1)))
-    lines = [line for line in text.splitlines() if line.strip()]
+    # "\n" only: str.splitlines() also splits on U+2028 and others, which JSON allows in strings
+    lines = [line for line in text.split("\n") if line.strip()]
     records: list[Any] = []
     unparsed: list[str] = []
     for line in lines:
@@ -291,6 +300,8 @@ def _read_json(data: bytes, lines_only: bool) -> Table:
         good = isinstance(record, dict)
         records.append(record if good else {})
         unparsed.append("" if good else line)
+    if lines and all(unparsed):  # not JSON Lines at all (one pretty-printed object, say)
+        raise ValueError("JSON must be an array of objects or JSON Lines")
     headers, body, rownums = _records_table(records, list(range(1, len(records) + 1)))
     if any(unparsed):
         body[len(headers)] = unparsed
@@ -459,8 +470,9 @@ def canonical_frame(
     if not keep_extra:
         # Reference data has no quarantine: a line that cannot be read refuses the file.
         if unparsed_at is not None:
-            bad = next(r for r, v in zip(rownums, body[unparsed_at].astype(str), strict=True) if v)
-            raise ValueError(f"row {bad} cannot be split into the header's fields")
+            bad = next((r for r, v in zip(rownums, body[unparsed_at].astype(str), strict=True) if v), None)
+            if bad is not None:
+                raise ValueError(f"row {bad} cannot be split into the header's fields")
         return out
     out["_row"] = pd.Series(rownums, dtype="int64")
     names = list(extra)

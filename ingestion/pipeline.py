@@ -125,13 +125,16 @@ def ingest_files_reference(
     defaults would quietly compute every indicator with data the user replaced.
     """
     from ingestion import reference
-    from ingestion.files import classify, read_landing
+    from ingestion.files import SUPPORTED_EXTENSIONS, classify, read_landing
 
     landing = read_landing(Path(landing_dir), max_file_bytes=max_file_bytes, only="reference")
+    # A reference file of a readable kind that failed; a stray `regions_notes.txt` or
+    # `population.csv.bak` is reported by the feeds step like any other unknown file.
     unreadable = [
         f"{problem.file}: {problem.reason}"
         for problem in landing.refused
         if (classify(Path(problem.file).name) or ("",))[0] == "reference"
+        and Path(problem.file).suffix.lower() in SUPPORTED_EXTENSIONS
     ]
     if unreadable:
         raise ValueError(

@@ -179,7 +179,7 @@ REFERENCE: dict[str, tuple[tuple[str, str], ...]] = {
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_extra", "VARCHAR"),  # JSON of the source columns the contract does not name
     ("_source", "VARCHAR"),  # file path, or URL and page, or the synthetic generator's id
-    ("_row", "BIGINT"),  # 1-based row (or record) number within _source
+    ("_row", "BIGINT"),  # 1-based data row of the file; for HTTP, the record's place in its window
     ("_loaded_at", "TIMESTAMP"),
     ("_ingest_hash", "VARCHAR"),  # content hash of the batch: same input, same hash
 )

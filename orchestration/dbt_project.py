@@ -4,6 +4,7 @@ the dbt CLI resource that runs it."""
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Sequence
 from functools import cached_property
 from importlib.metadata import version as installed_version
@@ -41,14 +42,25 @@ KEPT_INVOCATIONS = 20
 
 
 def prune_invocations(target_dir: Path, keep: int = KEPT_INVOCATIONS) -> None:
-    """Remove all but the newest `keep` invocation folders (`dbt_core-<run>-<id>`).
+    """Remove all but the newest `keep` finished invocation folders (`dbt_core-<run>-<id>`).
 
     dagster-dbt gives every dbt step its own folder under `target/` (~5 MB: manifest, run
     results, compiled SQL) and never removes one: a daily schedule would pile up gigabytes.
     The newest are kept for debugging and for the benchmark, which reads the run it just
-    made; a step still running is always among them (dbt steps share one writer pool).
+    made. Another warehouse's run may share this folder (tests, the benchmark), so a folder
+    without `run_results.json` (a step still running) is left unless a day old, and a
+    folder another process removed first is not an error.
     """
-    folders = [p for p in target_dir.glob("dbt_*-*") if p.is_dir()]
-    folders.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-    for folder in folders[keep:]:
+    day_ago = time.time() - 86_400
+    dated = []
+    for folder in target_dir.glob("dbt_*-*"):
+        try:
+            if folder.is_dir():
+                mtime = folder.stat().st_mtime
+                if (folder / "run_results.json").exists() or mtime < day_ago:
+                    dated.append((mtime, folder))
+        except OSError:
+            continue
+    dated.sort(reverse=True)
+    for _, folder in dated[keep:]:
         shutil.rmtree(folder, ignore_errors=True)

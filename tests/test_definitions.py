@@ -7,6 +7,7 @@ BI tool or schedule. Regenerate with IPIND_UPDATE_SNAPSHOT=1.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from orchestration.dbt_project import prune_invocations
@@ -45,15 +46,22 @@ def test_gates_are_blocking_and_between_layers() -> None:
 
 
 def test_only_the_newest_dbt_invocation_folders_are_kept(tmp_path: Path) -> None:
-    for i in range(25):
+    now = time.time()
+    for i in range(25):  # finished steps, newest first
         folder = tmp_path / f"dbt_core-run{i:02d}-x"
         folder.mkdir()
         (folder / "run_results.json").write_text("{}")
-        os.utime(folder, (1_000_000 + i, 1_000_000 + i))
+        os.utime(folder, (now - i, now - i))
+    running = tmp_path / "dbt_marts-running-x"  # another warehouse's step, an hour in
+    stale = tmp_path / "dbt_marts-killed-x"  # a step that died two days ago
+    for folder, age in ((running, 3600), (stale, 2 * 86_400)):
+        folder.mkdir()
+        os.utime(folder, (now - age, now - age))
     (tmp_path / "compiled").mkdir()
     (tmp_path / "manifest.json").write_text("{}")
 
     prune_invocations(tmp_path, keep=20)
 
     kept = sorted(p.name for p in tmp_path.iterdir())
-    assert kept == ["compiled", *[f"dbt_core-run{i:02d}-x" for i in range(5, 25)], "manifest.json"]
+    newest = [f"dbt_core-run{i:02d}-x" for i in range(20)]
+    assert kept == sorted(["compiled", *newest, "dbt_marts-running-x", "manifest.json"])

@@ -377,3 +377,23 @@ def test_a_json_array_of_scalars_is_the_contracts_semicolon_list(landing: Path) 
     frame = _only_batch(read_landing(landing), "pledges").frame
     assert frame["application_numbers"].tolist() == ["201710601862.3;95115608.X"]
     assert json.loads(frame["_extra"][0]) == {"note": '[{"a": 1}]'}
+
+
+def test_an_unclosed_quote_refuses_the_file_instead_of_swallowing_lines(landing: Path) -> None:
+    (landing / "grants.csv").write_text(
+        '申请号,专利类型,申请日\n201710601862.3,发明,"2017-03-01\n95115608.X,实用新型,1995-03-05,extra\n',
+        encoding="utf-8",
+    )
+    read = read_landing(landing)
+    assert [p.file for p in read.refused] == ["grants.csv"]
+    assert "grants" not in read.feeds
+
+
+def test_json_lines_split_on_newlines_only_and_a_pretty_printed_object_is_refused(landing: Path) -> None:
+    record = {"application_number": "201710601862.3", "title": "a\u2028b"}
+    (landing / "grants.jsonl").write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    (landing / "grants_pretty.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
+    read = read_landing(landing)
+    assert [p.file for p in read.refused] == ["grants_pretty.json"]
+    (batch,) = read.feeds["grants"]
+    assert batch.frame["title"].tolist() == ["a\u2028b"]

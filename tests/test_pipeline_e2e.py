@@ -150,7 +150,14 @@ def test_every_mart_row_carries_the_settings_and_the_data_vintage(synthetic_ware
     (run_hash,) = set(
         _served(synthetic_warehouse, "select settings_hash from marts.build_settings")["settings_hash"]
     )
-    for table in ("indicator_values", "region_indicators_annual", "target_tracking", "reconciliation"):
+    marts = set(
+        _served(
+            synthetic_warehouse,
+            "select table_name from information_schema.tables where table_schema = 'marts'",
+        )["table_name"]
+    )
+    assert {"indicator_values", "region_indicators_annual", "target_tracking", "reconciliation"} <= marts
+    for table in sorted(marts):
         stamps = _served(
             synthetic_warehouse,
             f"select distinct settings_hash, data_vintage from marts.{table}",

@@ -12,12 +12,18 @@ with settings as (
     ) as t (setting, setting_value)  -- noqa: AL05
 ),
 
+context as (
+    select * from {{ ref('int_run_context') }}
+),
+
 final as (
     select
-        '{{ var("settings_hash") }}' as settings_hash,
-        setting,
-        setting_value as value
-    from settings
+        s.setting,
+        s.setting_value as value,
+        c.settings_hash,
+        c.data_vintage
+    from settings as s
+    cross join context as c
 )
 
 select * from final

@@ -4,7 +4,7 @@
 with awards as (
     select
         application_number,
-        trim(award) as award,
+        trim(award, ' 　') as award,
         year as award_year
     from {{ source('raw', 'awards') }}
 ),
@@ -14,10 +14,12 @@ coded as (
         application_number,
         case
             when lower(award) in ('china_patent_award', 'national_sti_award') then lower(award)
-            when award like '中国专利%奖' then 'china_patent_award'
+            when award like '中国专利%奖%' then 'china_patent_award'
             when
-                award like '国家%科学技术%奖'
-                or award in ('国家自然科学奖', '国家技术发明奖')
+                award like '国家%科学技术%奖%'
+                or award like '国家自然科学奖%'
+                or award like '国家技术发明奖%'
+                or award like '%国际科学技术合作奖%'
                 then 'national_sti_award'
         end as award,
         award_year

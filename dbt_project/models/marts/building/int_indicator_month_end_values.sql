@@ -106,8 +106,8 @@ distinct_amounts as (
 ),
 
 -- A partition run reads only the intervals that start or end between the restart and the
--- as-of date (the running sums before it are kept); a restart at the spine's first month
--- end reads every interval, whose earlier starts count at that month end.
+-- as-of date, the spine's last month end (the running sums before it are kept); a restart
+-- at the spine's first month end reads every interval, whose earlier starts count there.
 stock_intervals as (
     {%- if is_incremental() %}
         {{ stock_intervals(
