@@ -74,23 +74,38 @@ def _dbt_build(
     assert result.returncode == 0, result.stdout[-4000:]
 
 
+HOLDER_AT_GRANT = {"attribution": "holder_at_grant", "settings_hash": "holder_at_grant"}
+
+
 @pytest.mark.parametrize(
-    ("window", "held_models"),
+    ("window", "held_models", "settings"),
     [
-        (WINDOW, list(INCREMENTAL)),
+        (WINDOW, list(INCREMENTAL), {}),
         # Not its grants: later records of a patent granted in a backfilled month reach the
         # facts only in a full run (they are outside the window), a limit of the core facts.
-        ((date(2025, 1, 1), date(2025, 2, 1)), [m for m in INCREMENTAL if m != "fct_grant"]),
+        ((date(2025, 1, 1), date(2025, 2, 1)), [m for m in INCREMENTAL if m != "fct_grant"], {}),
+        # Stock intervals by the region at grant: a transfer splits a span in one region.
+        (WINDOW, list(INCREMENTAL), HOLDER_AT_GRANT),
     ],
-    ids=["newest month", "a January before it"],
+    ids=["newest month", "a January before it", "newest month, holder_at_grant"],
 )
 def test_incremental_month_equals_full_build(
-    synthetic_warehouse: Path, tmp_path: Path, window: tuple[date, date], held_models: list[str]
+    synthetic_warehouse: Path,
+    tmp_path: Path,
+    window: tuple[date, date],
+    held_models: list[str],
+    settings: dict[str, str],
 ) -> None:
     """A month is held back from a build and loaded again: the newest month's run extends
     the running sums; a January's run recomputes every later month end, flows from zero and
     stocks from the December before."""
     held_feeds = [INCREMENTAL[model] for model in held_models]
+    reference = synthetic_warehouse
+    if settings:  # a full build with these settings to compare with
+        reference = tmp_path / "reference"
+        reference.mkdir()
+        shutil.copyfile(synthetic_warehouse / "warehouse.duckdb", reference / "warehouse.duckdb")
+        _dbt_build(reference, settings, select="tag:core tag:marts", full_refresh=True)
     shutil.copyfile(synthetic_warehouse / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
     held = 0
@@ -104,7 +119,7 @@ def test_incremental_month_equals_full_build(
     con.close()
     assert held > 0
 
-    _dbt_build(tmp_path, {}, select="tag:core tag:marts")  # everything before the new month
+    _dbt_build(tmp_path, settings, select="tag:core tag:marts")  # everything before the new month
     con = duckdb.connect(str(tmp_path / "star.duckdb"))
     count_held = " + ".join(f"(select count(*) from core.{model})" for model in held_models)
     before = con.execute(f"select {count_held}").fetchall()[0][0]
@@ -120,7 +135,7 @@ def test_incremental_month_equals_full_build(
 
     _dbt_build(
         tmp_path,
-        {"min_date": window[0].isoformat(), "max_date": window[1].isoformat()},
+        {**settings, "min_date": window[0].isoformat(), "max_date": window[1].isoformat()},
         select="tag:core tag:marts",
     )
 
@@ -129,11 +144,11 @@ def test_incremental_month_equals_full_build(
     vintages = con.execute("select count(distinct data_vintage) from marts.indicator_values").fetchall()
     assert vintages == [(1,)], "rows kept from the previous build carry the new data vintage too"
     con.close()
-    _assert_same_core(tmp_path / "star.duckdb", synthetic_warehouse / "star.duckdb")
+    _assert_same_core(tmp_path / "star.duckdb", reference / "star.duckdb")
     # The marts kept every month end before the window and recomputed the window's.
     month_end = window[1] - timedelta(days=1)
     assert _restart_month_ends(tmp_path) == dict.fromkeys(INCREMENTAL_MARTS, month_end)
-    _assert_same_tables(tmp_path / "star.duckdb", synthetic_warehouse / "star.duckdb", "marts", MARTS)
+    _assert_same_tables(tmp_path / "star.duckdb", reference / "star.duckdb", "marts", MARTS)
 
 
 def _restart_month_ends(warehouse: Path) -> dict[str, date]:
