@@ -37,7 +37,7 @@ import pandas as pd
 
 from ingestion.archive import archive_bytes
 from ingestion.batch import Batch
-from ingestion.schema import FEEDS, REFERENCE, normalise_header
+from ingestion.schema import FEEDS, REFERENCE, UNPARSED_COLUMN, normalise_header
 
 SUPPORTED_EXTENSIONS = (".csv", ".xlsx", ".json", ".jsonl", ".ndjson", ".parquet")
 DEFAULT_MAX_FILE_BYTES = 2_000_000_000
@@ -193,7 +193,6 @@ Table = tuple[list[str], pd.DataFrame, list[int]]
 # its text as the value and every other cell empty: the loader quarantines it with the
 # line, and the file's other rows load (one bad line used to refuse the whole file).
 UNPARSED_HEADER = "\x00unparsed"
-UNPARSED_COLUMN = "_unparsed"
 
 
 def _empty() -> Table:

@@ -60,6 +60,7 @@ from ingestion.schema import (
     PLEDGE_STATUSES,
     REGION_ROLES,
     TRANSFER_KINDS,
+    UNPARSED_COLUMN,
     Feed,
 )
 
@@ -626,8 +627,8 @@ def normalise(con: duckdb.DuckDBPyConnection, feed: str, landed: str) -> tuple[s
         checks += [(c, cond, reason) for cond, reason in p.checks]
         if feed == "grants" and c == "grant_date":
             checks.append((c, f"{_v('grant_date')} < {_v('filing_date')}", R_GRANT_BEFORE_FILING))
-    if "_unparsed" in types:  # ingestion.files.UNPARSED_COLUMN: a line the reader could not split
-        checks.insert(0, ("(line)", '"_unparsed" is not null', R_UNPARSED))
+    if UNPARSED_COLUMN in types:  # a line the reader could not split
+        checks.insert(0, ("(line)", f"{_q(UNPARSED_COLUMN)} is not null", R_UNPARSED))
     if checks:
         f_field = " ".join(f"when {cond} then {_lit(c)}" for c, cond, _ in checks)
         f_reason = " ".join(f"when {cond} then {_lit(r)}" for _, cond, r in checks)
@@ -646,8 +647,8 @@ def normalise(con: duckdb.DuckDBPyConnection, feed: str, landed: str) -> tuple[s
     record_parts = [f"{_q(c)} := {_q(c)}" for c in spec.column_names if c in types]
     if "_extra" in types:
         record_parts.append("_extra := try_cast(_extra as json)")
-    if "_unparsed" in types:
-        record_parts.append('_line := "_unparsed"')
+    if UNPARSED_COLUMN in types:
+        record_parts.append(f"_line := {_q(UNPARSED_COLUMN)}")
     record = f"to_json(struct_pack({', '.join(record_parts)}))" if record_parts else "'{}'"
     keys = [_q("__k_" + role) for role in REGION_ROLES[feed] if f"{role}_address" in types]
     kept = [*(_v(c) for c in plans), *keys, "__extra", "__source", "__row", "__fail_field", "__fail_reason"]

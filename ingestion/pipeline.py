@@ -128,13 +128,12 @@ def ingest_files_reference(
     from ingestion.files import SUPPORTED_EXTENSIONS, classify, read_landing
 
     landing = read_landing(Path(landing_dir), max_file_bytes=max_file_bytes, only="reference")
-    # A reference file of a readable kind that failed; a stray `regions_notes.txt` or
-    # `population.csv.bak` is reported by the feeds step like any other unknown file.
+    # Fatal: a reference file of a readable kind that failed. Reported: a stray
+    # `population.csv.bak` (the feeds step, which skips reference names, never sees it).
+    # Files named like no feed or reference are the feeds step's to report.
+    refused = [p for p in landing.refused if (classify(Path(p.file).name) or ("",))[0] == "reference"]
     unreadable = [
-        f"{problem.file}: {problem.reason}"
-        for problem in landing.refused
-        if (classify(Path(problem.file).name) or ("",))[0] == "reference"
-        and Path(problem.file).suffix.lower() in SUPPORTED_EXTENSIONS
+        f"{p.file}: {p.reason}" for p in refused if Path(p.file).suffix.lower() in SUPPORTED_EXTENSIONS
     ]
     if unreadable:
         raise ValueError(
@@ -157,7 +156,9 @@ def ingest_files_reference(
         "targets": supplied.get("targets"),
         "reported": supplied.get("reported"),
     }
-    return IngestReport(reference_rows=load_reference(con, frames))
+    return IngestReport(
+        reference_rows=load_reference(con, frames), refused_files=[(p.file, p.reason) for p in refused]
+    )
 
 
 def ingest_files(
@@ -167,7 +168,9 @@ def ingest_files(
     archive_dir: Path | None = None,
 ) -> IngestReport:
     report = ingest_files_feeds(con, landing_dir, max_file_bytes, archive_dir)
-    report.reference_rows = ingest_files_reference(con, landing_dir, max_file_bytes).reference_rows
+    reference = ingest_files_reference(con, landing_dir, max_file_bytes)
+    report.reference_rows = reference.reference_rows
+    report.refused_files += reference.refused_files
     return report
 
 

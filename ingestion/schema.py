@@ -176,6 +176,10 @@ REFERENCE: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 
+# A landed line the reader could not split into the header's fields (its text); the
+# normaliser quarantines every row that has it. Landed only, never a raw column.
+UNPARSED_COLUMN = "_unparsed"
+
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_extra", "VARCHAR"),  # JSON of the source columns the contract does not name
     ("_source", "VARCHAR"),  # file path, or URL and page, or the synthetic generator's id

@@ -275,6 +275,10 @@ def test_an_unreadable_reference_file_stops_the_load_with_its_name(tmp_path: Pat
         assert "notes.csv" not in str(refused.value)
         (landing / "regions.xlsx").unlink()
         assert ingest_files_reference(con, landing, max_file_bytes=1 << 20).reference_rows["regions"] > 3000
+        # a stray copy beside the reference files is reported, not fatal
+        (landing / "population.csv.bak").write_text("x\n", encoding="utf-8")
+        report = ingest_files_reference(con, landing, max_file_bytes=1 << 20)
+        assert [file for file, _ in report.refused_files] == ["population.csv.bak"]
     finally:
         con.close()
 

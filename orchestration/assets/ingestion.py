@@ -81,8 +81,7 @@ def ingest_feeds(context: AssetExecutionContext, source: SourceResource, warehou
         previews = {feed: preview_markdown(con, "raw", feed) for feed in FEED_KEYS}
     finally:
         con.close()
-    for file, reason in report.refused_files:
-        context.log.error(f"refused {file}: {reason}")
+    _log_refused(context, report)
     for feed, key in FEED_KEYS.items():
         metadata = _feed_metadata(report, feed, counts[feed])
         metadata["preview"] = MetadataValue.md(previews[feed])
@@ -116,6 +115,7 @@ def ingest_reference(context: AssetExecutionContext, source: SourceResource, war
         previews = {name: preview_markdown(con, "raw", name) for name in REFERENCE_KEYS}
     finally:
         con.close()
+    _log_refused(context, report)
     for name, key in REFERENCE_KEYS.items():
         yield MaterializeResult(
             asset_key=key,
@@ -124,6 +124,11 @@ def ingest_reference(context: AssetExecutionContext, source: SourceResource, war
                 "preview": MetadataValue.md(previews[name]),
             },
         )
+
+
+def _log_refused(context: AssetExecutionContext, report: IngestReport) -> None:
+    for file, reason in report.refused_files:
+        context.log.error(f"refused {file}: {reason}")
 
 
 def _counts(con, keys: dict[str, AssetKey]) -> dict[str, int]:  # noqa: ANN001 - duckdb connection

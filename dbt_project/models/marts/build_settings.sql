@@ -12,18 +12,12 @@ with settings as (
     ) as t (setting, setting_value)  -- noqa: AL05
 ),
 
-context as (
-    select * from {{ ref('int_run_context') }}
-),
-
 final as (
     select
-        s.setting,
-        s.setting_value as value,
-        c.settings_hash,
-        c.data_vintage
-    from settings as s
-    cross join context as c
+        setting,
+        setting_value as value,
+        {{ run_stamp() }}
+    from settings
 )
 
 select * from final

@@ -4,20 +4,14 @@ with definitions as (
     select * from {{ ref('indicator_definitions') }}
 ),
 
-context as (
-    select * from {{ ref('int_run_context') }}
-),
-
 final as (
     select
-        d.indicator_code,
-        d.name_zh,
-        d.kind,
-        d.unit,
-        c.settings_hash,
-        c.data_vintage
-    from definitions as d
-    cross join context as c
+        indicator_code,
+        name_zh,
+        kind,
+        unit,
+        {{ run_stamp() }}
+    from definitions
 )
 
 select * from final

@@ -5,10 +5,6 @@ with reported as (
     select * from {{ ref('stg_ref__reported') }}
 ),
 
-context as (
-    select * from {{ ref('int_run_context') }}
-),
-
 -- Only the reported cells are ranked (the window over every value took seconds).
 computed as (
     select *
@@ -47,8 +43,7 @@ final as (
         cast(case when r.value <> 0 then (c.value - r.value) / r.value * 100.0 end as double)
             as diff_pct,
         r.source,
-        (select x.settings_hash from context as x) as settings_hash,
-        (select x.data_vintage from context as x) as data_vintage
+        {{ run_stamp() }}
     from reported as r
     left join computed as c
         on

@@ -5,10 +5,6 @@ with yearly as (
     where period_type = 'year'
 ),
 
-context as (
-    select * from {{ ref('int_run_context') }}
-),
-
 final as (
     select
         region_code,
@@ -19,8 +15,7 @@ final as (
         {%- for code in indicator_codes() %}
             max(case when indicator_code = '{{ code }}' then value end) as {{ code }},
         {%- endfor %}
-        (select c.settings_hash from context as c) as settings_hash,
-        (select c.data_vintage from context as c) as data_vintage
+        {{ run_stamp() }}
     from yearly
     group by region_code, region_name, region_level, parent_code, year
 )

@@ -17,10 +17,6 @@ catalog as (
     select * from {{ ref('indicator_definitions') }}
 ),
 
-context as (
-    select * from {{ ref('int_run_context') }}
-),
-
 -- A code reported at two levels (仙桃 as county and as prefecture) is tracked at the higher.
 values_at_level as (
     select
@@ -181,8 +177,7 @@ final as (
         year_from,
         projected_value,
         source,
-        (select c.settings_hash from context as c) as settings_hash,
-        (select c.data_vintage from context as c) as data_vintage
+        {{ run_stamp() }}
     from evaluated
 )
 
