@@ -4,7 +4,8 @@ dbt builds the core star and the marts in their own file, `star.duckdb`, written
 storage version v1.0.0 (readable by the DuckDB 1.x builds BI tools bundle). Publishing
 checkpoints it, copies the file (bytes: re-encoding every table cost a minute and a half at
 national scale), fsyncs the copy and renames it over `serving.duckdb`, then swaps in the
-Parquet export of the same checkpoint, written meanwhile. A reader holding the
+Parquet export of the same checkpoint, written meanwhile (only the months dbt changed, for
+the tables it rebuilds by month: ingestion/parquet_export.py). A reader holding the
 old file open keeps its snapshot (the old inode); the next open sees the new file; a crash
 or a full disk leaves the old file untouched.
 
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion import duckdb_budget
+from ingestion import duckdb_budget, parquet_export
 
 SERVED_SCHEMAS = ("marts", "core")
 STORAGE_VERSION = "v1.0.0"
@@ -39,6 +40,7 @@ class PublishResult:
     path: Path
     tables: dict[str, int]
     parquet_dir: Path
+    parquet: dict[str, str]  # what the Parquet export rewrote, by table: parquet_export.export
 
 
 def publish(star_db: Path, serving_db: Path, parquet_dir: Path) -> PublishResult:
@@ -72,34 +74,34 @@ def _remove_leftovers(serving_db: Path, parquet_dir: Path) -> None:
 def _publish(star_db: Path, serving_db: Path, parquet_dir: Path) -> PublishResult:
     tmp = serving_db.with_name(f".{serving_db.name}.{uuid.uuid4().hex}.tmp")
     staging = parquet_dir.with_name(f".{parquet_dir.name}.{uuid.uuid4().hex}.tmp")
+    con = _open_star(star_db)
     try:
         # dbt wrote the star in the serving storage version already: holding the write lock
         # (no run can change it meanwhile), checkpoint it and copy the file. The Parquet
         # export reads the same checkpointed star meanwhile: the copy is disk work and the
         # export CPU work, and one after the other they took 7 + 20 s at scale 10.
-        con = _open_star(star_db)
-        try:
-            con.execute("checkpoint")
-            served = _served_tables(con)
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                exported = pool.submit(_export_parquet, con.cursor(), served, staging)
-                shutil.copyfile(star_db, tmp)
-                exported.result()
-        finally:
-            con.close()
+        con.execute("checkpoint")
+        served = _served_tables(con)
+        changes = parquet_export.read_changes(con)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            exported = pool.submit(_export_parquet, con.cursor(), served, staging, parquet_dir, changes)
+            shutil.copyfile(star_db, tmp)
+            parquet = exported.result()
         tables = _keep_served_tables(tmp, served)
         _fsync(tmp)
         os.replace(tmp, serving_db)
         _fsync_dir(serving_db.parent)
         _swap_parquet(staging, parquet_dir)
+        parquet_export.forget_changes(con)  # only now: a failed publish exports them next time
     finally:
+        con.close()
         if tmp.exists():
             tmp.unlink()
         wal = tmp.with_name(tmp.name + ".wal")
         if wal.exists():
             wal.unlink()
         shutil.rmtree(staging, ignore_errors=True)
-    return PublishResult(path=serving_db, tables=tables, parquet_dir=parquet_dir)
+    return PublishResult(path=serving_db, tables=tables, parquet_dir=parquet_dir, parquet=parquet)
 
 
 def _open_star(star_db: Path) -> duckdb.DuckDBPyConnection:
@@ -150,14 +152,15 @@ def _keep_served_tables(copy: Path, served: list[tuple[str, str]]) -> dict[str, 
     return tables
 
 
-def _export_parquet(con: duckdb.DuckDBPyConnection, served: list[tuple[str, str]], staging: Path) -> None:
-    """One Parquet file per served table under <staging>/<schema>/<table>.parquet."""
+def _export_parquet(
+    con: duckdb.DuckDBPyConnection,
+    served: list[tuple[str, str]],
+    staging: Path,
+    previous: Path,
+    changes: dict[str, list[parquet_export.ChangedWindow]],
+) -> dict[str, str]:
     try:
-        staging.mkdir(parents=True)
-        for schema, table in served:
-            (staging / schema).mkdir(exist_ok=True)
-            target = staging / schema / f"{table}.parquet"
-            con.execute(f'copy "{schema}"."{table}" to \'{_sql_path(target)}\' (format parquet)')
+        return parquet_export.export(con, served, staging, previous, changes)
     finally:
         con.close()
 

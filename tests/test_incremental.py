@@ -16,6 +16,7 @@ import pytest
 
 from ingestion.loader import load_feed
 from tests.conftest import TEST_SCALE, ipind
+from tests.parquet_check import differing_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 DBT_DIR = ROOT / "dbt_project"
@@ -450,6 +451,8 @@ def test_month_run_after_a_full_build_republishes_the_same_indicators(
     warehouse = tmp_path / "warehouse"
     shutil.copytree(synthetic_warehouse, warehouse, ignore=shutil.ignore_patterns(".dagster_home"))
     before = _indicator_cells(warehouse / "serving.duckdb")
+    monthly = sorted(p.name for p in (warehouse / "parquet" / "core").iterdir() if p.is_dir())
+    files_before = _parquet_inodes(warehouse / "parquet" / "core")
     result = ipind(
         "run",
         "--source",
@@ -464,6 +467,17 @@ def test_month_run_after_a_full_build_republishes_the_same_indicators(
     after = _indicator_cells(warehouse / "serving.duckdb")
     assert len(after) == len(before) > 0
     assert after == before
+    # The Parquet export equals the served tables, and of the tables dbt rebuilds by month
+    # only the month's files were written again (the others are the same files, linked).
+    assert set(differing_rows(warehouse / "serving.duckdb", warehouse / "parquet").values()) == {0}
+    assert monthly == ["dim_patent", "fct_grant", "fct_legal_event", "fct_pct_application", "fct_transfer"]
+    files_after = _parquet_inodes(warehouse / "parquet" / "core")
+    rewritten = {name for name, inode in files_after.items() if files_before.get(name) != inode}
+    assert rewritten == {f"{table}/2025-12.parquet" for table in monthly}
+
+
+def _parquet_inodes(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_ino for p in folder.glob("*/*.parquet")}
 
 
 def test_month_outside_the_partitions_is_refused(tmp_path: Path) -> None:

@@ -10,8 +10,33 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- Also logs, in the star, the months the model rebuilds (all of them when it is built
+    whole), so publishing rewrites only those months' Parquet files
+    (ingestion/parquet_export.py); logged before the delete, in the model's transaction. -#}
 {% macro delete_window(column) -%}
-    {%- if is_incremental() -%}
+    create schema if not exists "{{ this.database }}"."publish";
+    create table if not exists "{{ this.database }}"."publish"."changed_windows" (
+        table_schema varchar,
+        table_name varchar,
+        month_column varchar,
+        min_date date,
+        max_date date,
+        logged_at timestamp
+    );
+    insert into "{{ this.database }}"."publish"."changed_windows"
+    select
+        '{{ this.schema }}',
+        '{{ this.identifier }}',
+        '{{ column }}',
+        {% if is_incremental() -%}
+            cast('{{ var("min_date") }}' as date),
+            cast('{{ var("max_date") }}' as date),
+        {%- else -%}
+            null,
+            null,
+        {%- endif %}
+        current_timestamp;
+    {%- if is_incremental() %}
         delete from {{ this }}
         where {{ column }} >= cast('{{ var("min_date") }}' as date)
             and {{ column }} < cast('{{ var("max_date") }}' as date)
