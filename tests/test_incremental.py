@@ -15,8 +15,10 @@ import duckdb
 import pytest
 
 from ingestion.loader import load_feed
+from ingestion.pipeline import ORPHAN_REASON, IngestReport, orphans_rechecked
 from tests.conftest import TEST_SCALE, ipind
 from tests.parquet_check import differing_rows
+from tests.test_faults import appno
 
 ROOT = Path(__file__).resolve().parent.parent
 DBT_DIR = ROOT / "dbt_project"
@@ -497,3 +499,67 @@ def _indicator_cells(serving: Path) -> list[tuple]:
         ).fetchall()
     finally:
         con.close()
+
+
+def test_a_month_load_rechecks_orphans_as_a_full_check_would(tmp_path: Path) -> None:
+    """Events of any date adopted by a grant loaded in the month, or orphaned by a grant the
+    month no longer has; the month's own orphan gone, a new one listed, an old one kept."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    a, b, c, d, e, f = (appno(i) for i in range(6))
+    con.execute(
+        """
+        create table grants_v1 as select * from (values
+            (?, 'invention', date '2017-01-01', date '2021-03-10', 'synthetic:a', 1),
+            (?, 'invention', date '2017-01-01', date '2021-04-10', 'synthetic:a', 2)
+        ) as t (application_number, patent_type, filing_date, grant_date, _source, _row)
+        """,
+        [a, b],
+    )
+    con.execute(
+        """
+        create table events_v1 as select * from (values
+            ('e1', ?, date '2020-01-05', 'lapse_nonpayment', 'synthetic:a', 1),
+            ('e2', ?, date '2021-03-20', 'lapse_nonpayment', 'synthetic:a', 2),
+            ('e3', ?, date '2020-06-01', 'lapse_nonpayment', 'synthetic:a', 3),
+            ('e4', ?, date '2021-03-25', 'lapse_nonpayment', 'synthetic:a', 4),
+            ('e6', ?, date '2019-05-01', 'lapse_nonpayment', 'synthetic:a', 6)
+        ) as t (event_id, application_number, event_date, event_type, _source, _row)
+        """,
+        [a, b, c, d, f],
+    )
+    # March again: A's grant is gone, C is granted, D's event is gone, E's event is new.
+    con.execute(
+        "create table grants_v2 as select * from grants_v1 where application_number <> ?"
+        " union all select ?, 'invention', date '2017-01-01', date '2021-03-15', 'synthetic:a', 3",
+        [a, c],
+    )
+    con.execute(
+        "create table events_v2 as select * from events_v1 where event_id <> 'e4'"
+        " union all select 'e5', ?, date '2021-03-28', 'lapse_nonpayment', 'synthetic:a', 5",
+        [e],
+    )
+
+    def load(version: str, window: tuple[date, date] | None) -> dict[str, int]:
+        report = IngestReport()
+        with orphans_rechecked(con, report, window):
+            for feed, landed in (("grants", f"grants_{version}"), ("legal_events", f"events_{version}")):
+                load_feed(
+                    con, feed, {f"h{version}": landed}, replace_sources_like="synthetic:%", window=window
+                )
+        return report.orphans
+
+    def listed() -> list[tuple]:
+        return con.execute(
+            "select _source, _row, field, reason, record, _ingest_hash from raw.legal_events_quarantine"
+            " where reason = ? order by all",
+            [ORPHAN_REASON],
+        ).fetchall()
+
+    assert load("v1", None) == {"legal_events": 3}  # C's, D's and F's events
+    assert load("v2", (date(2021, 3, 1), date(2021, 4, 1))) == {"legal_events": 3}  # A's, E's, F's
+    by_month = listed()
+    assert sorted(json.loads(r[4])["event_id"] for r in by_month) == ["e1", "e5", "e6"]
+    with orphans_rechecked(con, IngestReport(), window=None):
+        pass  # nothing loaded: every event checked against every grant
+    assert listed() == by_month
+    con.close()
