@@ -3,6 +3,7 @@ the dbt CLI resource that runs it."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Sequence
@@ -64,3 +65,37 @@ def prune_invocations(target_dir: Path, keep: int = KEPT_INVOCATIONS) -> None:
     dated.sort(reverse=True)
     for _, folder in dated[keep:]:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def save_partial_parse(invocation_target: Path) -> None:
+    """Keep the parse a dbt step just saved as the one the next step starts from.
+
+    dagster-dbt copies `target/partial_parse.msgpack` into each step's own target folder, but
+    that file is `make install`'s parse, made with other vars and another warehouse folder
+    (profile), so dbt parsed the whole project again in every step (~2.5 s). Saved back
+    after each step, the next step with the same settings and warehouse folder only checks
+    the files: the partition window is not among the vars (macros/in_window.sql). Replaced
+    atomically, so a concurrent run on another warehouse reads one parse or the other, and
+    dbt parses in full whenever what it saved does not match.
+    """
+    saved = invocation_target / PARTIAL_PARSE
+    if not saved.exists():
+        return
+    target = DBT_PROJECT_DIR / "target" / PARTIAL_PARSE
+    tmp = target.with_name(f".{PARTIAL_PARSE}.{os.getpid()}.tmp")
+    try:
+        shutil.copyfile(saved, tmp)
+        os.replace(tmp, target)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def seed_partial_parse(invocation_target: Path) -> None:
+    """Start a dbt invocation outside dagster-dbt (the docs) from the saved parse."""
+    saved = DBT_PROJECT_DIR / "target" / PARTIAL_PARSE
+    if saved.exists() and not (invocation_target / PARTIAL_PARSE).exists():
+        invocation_target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(saved, invocation_target / PARTIAL_PARSE)

@@ -1,10 +1,25 @@
 {#- Incremental facts rebuild the run's partition window [min_date, max_date): a pre-hook
     deletes every row dated in it (so a record removed upstream disappears too) and the
-    model inserts the window's rows again. A full build keeps everything. -#}
+    model inserts the window's rows again. A full build keeps everything.
+
+    The window comes from the environment (IPIND_MIN_DATE, IPIND_MAX_DATE), which Dagster
+    sets for each dbt step, or from --vars min_date / max_date, which win. Not from --vars
+    alone: dbt parses the whole project again whenever the vars change, and the window
+    changes every run (~2.5 s of each dbt step); these macros run only when models are
+    compiled, so the window's value is never part of the parse. Without either, the
+    window covers every date. -#}
+{% macro window_start() -%}
+    {{- return(var('min_date', env_var('IPIND_MIN_DATE', '1900-01-01'))) -}}
+{%- endmacro %}
+
+{% macro window_end() -%}
+    {{- return(var('max_date', env_var('IPIND_MAX_DATE', '2100-01-01'))) -}}
+{%- endmacro %}
+
 {% macro in_window(column) -%}
     {%- if is_incremental() -%}
-        {{ column }} >= cast('{{ var("min_date") }}' as date)
-        and {{ column }} < cast('{{ var("max_date") }}' as date)
+        {{ column }} >= cast('{{ window_start() }}' as date)
+        and {{ column }} < cast('{{ window_end() }}' as date)
     {%- else -%}
         true
     {%- endif -%}
@@ -14,6 +29,7 @@
     whole), so publishing rewrites only those months' Parquet files
     (ingestion/parquet_export.py); logged before the delete, in the model's transaction. -#}
 {% macro delete_window(column) -%}
+    {%- if this.schema in ['core', 'marts'] %}
     create schema if not exists "{{ this.database }}"."publish";
     create table if not exists "{{ this.database }}"."publish"."changed_windows" (
         table_schema varchar,
@@ -29,21 +45,22 @@
         '{{ this.identifier }}',
         '{{ column }}',
         {% if is_incremental() -%}
-            cast('{{ var("min_date") }}' as date),
-            cast('{{ var("max_date") }}' as date),
+            cast('{{ window_start() }}' as date),
+            cast('{{ window_end() }}' as date),
         {%- else -%}
             null,
             null,
         {%- endif %}
         current_timestamp;
+    {%- endif %}
     {%- if is_incremental() %}
         delete from {{ this }}
-        where {{ column }} >= cast('{{ var("min_date") }}' as date)
-            and {{ column }} < cast('{{ var("max_date") }}' as date)
+        where {{ column }} >= cast('{{ window_start() }}' as date)
+            and {{ column }} < cast('{{ window_end() }}' as date)
     {%- endif -%}
 {%- endmacro %}
 
-{#- A run without a partition window passes the defaults, which cover every date. -#}
+{#- A run without a partition window has the defaults, which cover every date. -#}
 {% macro window_is_everything() -%}
-    {{- return(var('min_date') <= '1900-01-01' and var('max_date') >= '2100-01-01') -}}
+    {{- return(window_start() <= '1900-01-01' and window_end() >= '2100-01-01') -}}
 {%- endmacro %}

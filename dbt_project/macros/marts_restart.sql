@@ -86,7 +86,7 @@
                             )
                         {%- endif %}
                         then least(
-                            cast({{ dbt.last_day("cast('" ~ var('min_date') ~ "' as date)", 'month') }} as date),
+                            cast({{ dbt.last_day("cast('" ~ window_start() ~ "' as date)", 'month') }} as date),
                             cast({{ dbt.last_day('p.last_month_end + interval 1 month', 'month') }} as date)
                         )
                     else date '1900-01-31'

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,13 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, AutomationCondition, MetadataValue, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration.dbt_project import DBT_PROJECT_DIR, ipind_dbt_project, prune_invocations
+from orchestration.dbt_project import (
+    DBT_PROJECT_DIR,
+    ipind_dbt_project,
+    prune_invocations,
+    save_partial_parse,
+    seed_partial_parse,
+)
 from orchestration.metadata import prefecture_chart_markdown, preview_markdown
 from orchestration.partitions import Window, window_from_tags
 from orchestration.resources import IndicatorSettings, WarehouseResource
@@ -50,8 +57,15 @@ class IpindTranslator(DagsterDbtTranslator):
         return None
 
 
+def dbt_window_env(window: Window | None) -> dict[str, str]:
+    """The run's partition window (half-open) for dbt's macros (macros/in_window.sql): in
+    the environment, not in --vars, so that dbt can reuse its parse of the project."""
+    start, end = window or (date(1900, 1, 1), date(2100, 1, 1))
+    return {"IPIND_MIN_DATE": start.isoformat(), "IPIND_MAX_DATE": end.isoformat()}
+
+
 def dbt_build_args(settings: IndicatorSettings, window: Window | None) -> list[str]:
-    """`dbt build` with the settings and the run's partition window (half-open) as vars.
+    """`dbt build` with the settings as vars (the window goes in `dbt_window_env`).
 
     Without a window every incremental model is rebuilt from scratch (`--full-refresh`):
     the same rows as deleting every date and inserting them again, at half the writing (an
@@ -61,12 +75,10 @@ def dbt_build_args(settings: IndicatorSettings, window: Window | None) -> list[s
     tests check the SQL, not the data: they run in `make test` (tests/test_dbt_unit_tests.py),
     not in every run, as dbt recommends.
     """
-    start, end = window or (date(1900, 1, 1), date(2100, 1, 1))
-    dbt_vars = {**settings.dbt_vars(), "min_date": start.isoformat(), "max_date": end.isoformat()}
     args = [
         "build",
         "--vars",
-        json.dumps(dbt_vars),
+        json.dumps(settings.dbt_vars()),
         "--indirect-selection",
         "buildable",
         "--exclude-resource-type",
@@ -125,9 +137,11 @@ def _run(
 ) -> Iterator[Any]:
     window = window_from_tags(dict(context.run.tags))
     args = dbt_build_args(settings, window)
-    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    with _environment(dbt_window_env(window)):  # dagster-dbt hands dbt os.environ
+        invocation = dbt.cli(args, context=context, raise_on_error=False)
     try:
         events = list(invocation.stream())
+        save_partial_parse(invocation.target_path)
     except BaseException:
         # dbt runs in its own session: left alive it would keep the warehouse's write lock.
         invocation.process.kill()
@@ -143,9 +157,25 @@ def _run(
         raise RuntimeError(f"dbt build failed: {invocation.get_error()}")
 
 
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """Set `values` in os.environ while a subprocess starts (steps run one at a time)."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def generate_docs(warehouse: WarehouseResource, dbt_vars: str) -> Path | None:
     """`dbt docs generate --static` into warehouse/dbt_docs: one self-contained page."""
     target = warehouse.root / "dbt_docs"
+    seed_partial_parse(target)
     result = subprocess.run(
         [
             str(Path(sys.executable).with_name("dbt")),
