@@ -3,16 +3,17 @@
 Rewriting every table was most of a monthly run's publish (~30 s of CPU at scale 10, for a
 month's ~1 M changed rows among 90 M). dbt's windowed models log in star.duckdb which months
 they rebuild (`publish.changed_windows`, written by the `delete_window` macro before it
-deletes): such a table is exported as a folder, `<schema>/<table>/`, of one file with the
-rows dated before a cutoff (`before-YYYY-MM.parquet`, undated rows too) and one file per
-month from the cutoff on (`YYYY-MM.parquet`). The cutoff is TAIL_MONTHS before the newest
-month when the table is written whole, so the daily refresh's months fall after it. The
-next export rewrites only the logged months when they all fall on or after the cutoff and
-hard-links the other files from the previous export. Anything else rewrites the table
-whole: a whole-table rebuild, a month before the cutoff, a changed schema or month column,
-no previous export, or a file whose row count no longer matches the star (checked for every
-file kept, from the month column alone). Other tables are one file each,
-`<schema>/<table>.parquet`, rewritten every time.
+deletes) and on which column (`publish.month_columns`): such a table is exported as a
+folder, `<schema>/<table>/`, of one file with the rows dated before a cutoff
+(`before-YYYY-MM.parquet`, undated rows too) and one file per month from the cutoff on
+(`YYYY-MM.parquet`). The cutoff is TAIL_MONTHS before the newest month (or the current
+one, if earlier) when the table is written whole, so the daily refresh's months fall after
+it. The next export rewrites only the logged months when they all fall on or after the
+cutoff and hard-links the other files from the previous export. Anything else rewrites the
+table whole: a whole-table rebuild, a month before the cutoff, a changed schema or month
+column, no previous export, a kept file whose size differs from what was written, or a
+star whose rows per file (counted on the month column alone) differ from the export's.
+Other tables are one file each, `<schema>/<table>.parquet`, rewritten every time.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ import duckdb
 log = logging.getLogger(__name__)
 
 CHANGES_TABLE = "publish.changed_windows"
+MONTH_COLUMNS_TABLE = "publish.month_columns"
 MANIFEST = "_manifest.json"
-LAYOUT = 1
+LAYOUT = 2
 # The daily refresh reloads the last three months (orchestration/schedules.py).
 TAIL_MONTHS = 3
 
@@ -42,27 +44,41 @@ class ChangedWindow:
     max_date: date | None
 
 
-def read_changes(con: duckdb.DuckDBPyConnection) -> dict[str, list[ChangedWindow]]:
+@dataclass
+class Changes:
+    """What dbt logged in the star: the pending windows, and each folder table's column."""
+
+    windows: dict[str, list[ChangedWindow]]
+    month_columns: dict[str, str]
+
+
+def read_changes(con: duckdb.DuckDBPyConnection) -> Changes:
     """What dbt logged since the last export, by `schema.table` (nothing before the first log)."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables"
-        " where table_catalog = current_database()"
-        " and table_schema = 'publish' and table_name = 'changed_windows'"
-    ).fetchall()[0][0]
-    if not exists:
-        return {}
-    changes: dict[str, list[ChangedWindow]] = {}
-    rows = con.execute(
-        f"select table_schema || '.' || table_name, month_column, min_date, max_date from {CHANGES_TABLE}"
-    ).fetchall()
-    for name, column, min_date, max_date in rows:
-        changes.setdefault(name, []).append(ChangedWindow(column, min_date, max_date))
+    tables = {
+        name
+        for (name,) in con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables"
+            " where table_catalog = current_database() and table_schema = 'publish'"
+        ).fetchall()
+    }
+    changes = Changes(windows={}, month_columns={})
+    if CHANGES_TABLE in tables:
+        rows = con.execute(
+            f"select table_schema || '.' || table_name, month_column, min_date, max_date from {CHANGES_TABLE}"
+        ).fetchall()
+        for name, column, min_date, max_date in rows:
+            changes.windows.setdefault(name, []).append(ChangedWindow(column, min_date, max_date))
+    if MONTH_COLUMNS_TABLE in tables:
+        rows = con.execute(
+            f"select table_schema || '.' || table_name, month_column from {MONTH_COLUMNS_TABLE}"
+        ).fetchall()
+        changes.month_columns = dict(rows)
     return changes
 
 
-def forget_changes(con: duckdb.DuckDBPyConnection) -> None:
+def forget_changes(con: duckdb.DuckDBPyConnection, changes: Changes) -> None:
     """After the export they describe is in place: the next one starts from it."""
-    if read_changes(con):
+    if changes.windows:
         con.execute(f"delete from {CHANGES_TABLE}")
 
 
@@ -71,7 +87,7 @@ def export(
     served: list[tuple[str, str]],
     staging: Path,
     previous: Path,
-    changes: dict[str, list[ChangedWindow]],
+    changes: Changes,
 ) -> dict[str, str]:
     """Write the export of `served` to `staging`, reusing `previous` where nothing changed.
 
@@ -84,14 +100,15 @@ def export(
     for schema, table in served:
         name = f"{schema}.{table}"
         (staging / schema).mkdir(exist_ok=True)
-        logged = changes.get(name, [])
-        column = logged[0].month_column if logged else before.get(name, {}).get("month_column")
+        column = changes.month_columns.get(name) or before.get(name, {}).get("month_column")
         folder = _Folder(con, schema, table, column, staging / schema / table) if column else None
         if folder is None or column not in (column_name for column_name, _ in folder.columns):
             _copy(con, f'"{schema}"."{table}"', staging / schema / f"{table}.parquet")
             written[name] = "whole"
             continue
-        entry, summary = folder.export(before.get(name), previous / schema / table, logged)
+        entry, summary = folder.export(
+            before.get(name), previous / schema / table, changes.windows.get(name, [])
+        )
         manifest[name] = entry
         written[name] = summary
     (staging / MANIFEST).write_text(json.dumps({"layout": LAYOUT, "tables": manifest}, indent=1))
@@ -110,7 +127,10 @@ def _read_manifest(previous: Path) -> dict[str, dict]:
 
 
 class _Folder:
-    """One table exported as a base file and month files on its month column."""
+    """One table exported as a base file and month files on its month column.
+
+    The manifest entry holds, per file, [rows, bytes] as written.
+    """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, schema: str, table: str, column: str, target: Path):
         self.con, self.column, self.target = con, column, target
@@ -123,19 +143,19 @@ class _Folder:
 
     def export(self, before: dict | None, previous: Path, logged: list[ChangedWindow]) -> tuple[dict, str]:
         self.target.mkdir()
-        months = self._changed_months(before, logged)
-        if months is not None:
-            assert before is not None
-            files = self._rewrite_months(before, previous, months)
-            if files is not None:
-                rewritten = sum(1 for month in months if _month_file(month) in files)
+        rows_by_month = self._rows_by_month()
+        if before is not None and self._can_reuse(before, logged):
+            cutoff = date.fromisoformat(before["cutoff"])
+            months = self._changed_months(cutoff, logged, rows_by_month, before["files"])
+            files = self._rewrite_months(before["files"], previous, months)
+            if files is not None and _rows(files) == _expected_rows(rows_by_month, cutoff):
                 entry = {**before, "files": files}
-                return entry, f"{rewritten} of {len(files)} files"
+                return entry, f"{len(months)} of {len(files)} files"
             log.warning("%s: its Parquet files no longer matched the table; rewriting it whole", self.name)
             for path in self.target.iterdir():
                 path.unlink()
-        cutoff = self._cutoff()
-        files = self._write_whole(cutoff)
+        cutoff = _cutoff(rows_by_month)
+        files = self._write_whole(cutoff, rows_by_month)
         entry = {
             "month_column": self.column,
             "cutoff": cutoff.isoformat(),
@@ -144,92 +164,110 @@ class _Folder:
         }
         return entry, "whole"
 
-    def _changed_months(self, before: dict | None, logged: list[ChangedWindow]) -> list[date] | None:
-        """The months to rewrite, or None when the table has to be written whole."""
-        if (
-            before is None
-            or before.get("month_column") != self.column
-            or before.get("columns") != self.columns
-        ):
-            return None
+    def _can_reuse(self, before: dict, logged: list[ChangedWindow]) -> bool:
+        if before.get("month_column") != self.column or before.get("columns") != self.columns:
+            return False
         cutoff = date.fromisoformat(before["cutoff"])
-        months: set[date] = set()
-        for window in logged:
-            if window.month_column != self.column or window.min_date is None or window.max_date is None:
-                return None
-            if window.min_date < cutoff:
-                return None
-            month = window.min_date.replace(day=1)
-            while month < window.max_date:
-                months.add(month)
-                month = _next_month(month)
-        return sorted(months)
+        return all(
+            window.month_column == self.column
+            and window.min_date is not None
+            and window.max_date is not None
+            and window.min_date >= cutoff
+            for window in logged
+        )
 
-    def _rewrite_months(self, before: dict, previous: Path, months: list[date]) -> dict[str, int] | None:
-        """Link the unchanged files, write the changed months; None when a kept file is stale."""
+    def _changed_months(
+        self, cutoff: date, logged: list[ChangedWindow], rows_by_month: dict[date | None, int], files: dict
+    ) -> list[date]:
+        """The months a logged window touches that have rows now or had a file before (a
+        window open to 2100 names 900 months; only these can change)."""
+        windows = [
+            (w.min_date, w.max_date) for w in logged if w.min_date is not None and w.max_date is not None
+        ]
+        candidates = {month for month in rows_by_month if month is not None and month >= cutoff}
+        candidates |= {
+            date.fromisoformat(name[:7] + "-01") for name in files if not name.startswith("before-")
+        }
+        return sorted(
+            month
+            for month in candidates
+            if any(start < _next_month(month) and month < end for start, end in windows)
+        )
+
+    def _rewrite_months(self, kept: dict, previous: Path, months: list[date]) -> dict[str, list[int]] | None:
+        """Link the unchanged files, write the changed months; None when a kept file is not
+        the one written (its size differs) or is gone."""
         changed = {_month_file(month) for month in months}
-        files: dict[str, int] = {}
-        for file_name, rows in before["files"].items():
+        files: dict[str, list[int]] = {}
+        for file_name, (rows, size) in kept.items():
             if file_name in changed:
                 continue
             try:
+                if (previous / file_name).stat().st_size != size:
+                    return None
                 os.link(previous / file_name, self.target / file_name)
             except OSError:
                 return None
-            files[file_name] = rows
+            files[file_name] = [rows, size]
         for month in months:
-            rows = self._write_month(month)
-            if rows:
-                files[_month_file(month)] = rows
-        if self._counts(date.fromisoformat(before["cutoff"])) != files:
-            return None
+            self._write(_month_file(month), month, _next_month(month), files)
         return files
 
-    def _cutoff(self) -> date:
-        newest = self.con.execute(f'select max("{self.column}") from {self.relation}').fetchall()[0][0]
-        return _add_months((newest or date.today()).replace(day=1), 1 - TAIL_MONTHS)
-
-    def _write_whole(self, cutoff: date) -> dict[str, int]:
-        base = _base_file(cutoff)
-        files = {
-            base: _copy(
-                self.con,
-                f'(select * from {self.relation} where "{self.column}" < ? or "{self.column}" is null)',
-                self.target / base,
-                [cutoff],
-            )
-        }
-        newest = self.con.execute(f'select max("{self.column}") from {self.relation}').fetchall()[0][0]
-        month = cutoff
-        while newest is not None and month <= newest:
-            rows = self._write_month(month)
-            if rows:
-                files[_month_file(month)] = rows
-            month = _next_month(month)
-        return files
-
-    def _write_month(self, month: date) -> int:
-        path = self.target / _month_file(month)
-        rows = _copy(
-            self.con,
-            f'(select * from {self.relation} where "{self.column}" >= ? and "{self.column}" < ?)',
-            path,
-            [month, _next_month(month)],
+    def _rows_by_month(self) -> dict[date | None, int]:
+        """Rows per month as the star has them now, from the month column alone."""
+        return dict(
+            self.con.execute(
+                f"select date_trunc('month', \"{self.column}\")::date, count(*)"
+                f" from {self.relation} group by 1"
+            ).fetchall()
         )
-        if not rows:
-            path.unlink()
-        return rows
 
-    def _counts(self, cutoff: date) -> dict[str, int]:
-        """Rows per file as the star has them now, from the month column alone."""
-        counted = self.con.execute(
-            f'select case when "{self.column}" >= ? then strftime("{self.column}", \'%Y-%m\') end, count(*)'
-            f" from {self.relation} group by 1",
-            [cutoff],
-        ).fetchall()
-        counts = {(f"{month}.parquet" if month else _base_file(cutoff)): rows for month, rows in counted}
-        counts.setdefault(_base_file(cutoff), 0)
-        return counts
+    def _write_whole(self, cutoff: date, rows_by_month: dict[date | None, int]) -> dict[str, list[int]]:
+        files: dict[str, list[int]] = {}
+        self._write(_base_file(cutoff), None, cutoff, files, keep_empty=True)
+        for month in sorted(m for m in rows_by_month if m is not None and m >= cutoff):
+            self._write(_month_file(month), month, _next_month(month), files)
+        return files
+
+    def _write(
+        self,
+        file_name: str,
+        start: date | None,
+        end: date,
+        files: dict[str, list[int]],
+        keep_empty: bool = False,
+    ) -> None:
+        """Rows dated in [start, end) (start None: before end, or undated) to `file_name`."""
+        column = f'"{self.column}"'
+        where = f"{column} < ? or {column} is null" if start is None else f"{column} >= ? and {column} < ?"
+        params = [end] if start is None else [start, end]
+        path = self.target / file_name
+        rows = _copy(self.con, f"(select * from {self.relation} where {where})", path, params)
+        if rows or keep_empty:
+            files[file_name] = [rows, path.stat().st_size]
+        else:
+            path.unlink()
+
+
+def _expected_rows(rows_by_month: dict[date | None, int], cutoff: date) -> dict[str, int]:
+    expected = {_base_file(cutoff): 0}
+    for month, rows in rows_by_month.items():
+        if month is None or month < cutoff:
+            expected[_base_file(cutoff)] += rows
+        else:
+            expected[_month_file(month)] = rows
+    return expected
+
+
+def _rows(files: dict[str, list[int]]) -> dict[str, int]:
+    return {file_name: rows for file_name, (rows, _) in files.items()}
+
+
+def _cutoff(rows_by_month: dict[date | None, int]) -> date:
+    dated = [month for month in rows_by_month if month is not None]
+    current = date.today().replace(day=1)
+    newest = min(max(dated), current) if dated else current
+    return _add_months(newest, 1 - TAIL_MONTHS)
 
 
 def _copy(con: duckdb.DuckDBPyConnection, relation: str, path: Path, params: list | None = None) -> int:

@@ -92,7 +92,7 @@ def _publish(star_db: Path, serving_db: Path, parquet_dir: Path) -> PublishResul
         os.replace(tmp, serving_db)
         _fsync_dir(serving_db.parent)
         _swap_parquet(staging, parquet_dir)
-        parquet_export.forget_changes(con)  # only now: a failed publish exports them next time
+        parquet_export.forget_changes(con, changes)  # only now: a failed publish exports them next time
     finally:
         con.close()
         if tmp.exists():
@@ -157,7 +157,7 @@ def _export_parquet(
     served: list[tuple[str, str]],
     staging: Path,
     previous: Path,
-    changes: dict[str, list[parquet_export.ChangedWindow]],
+    changes: parquet_export.Changes,
 ) -> dict[str, str]:
     try:
         return parquet_export.export(con, served, staging, previous, changes)
@@ -178,10 +178,6 @@ def _config() -> dict[str, str | int | bool]:
     """Inside the run's memory budget; row order is not part of a table's contract, and
     keeping it costs ~20 % of the copy and of the Parquet export."""
     return {**duckdb_budget.config(), "preserve_insertion_order": False}
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def _fsync(path: Path) -> None:

@@ -32,12 +32,12 @@ def make_star(star: Path) -> None:
     con.close()
 
 
-def change_month(star: Path, month: date, log: bool = True) -> None:
+def change_month(star: Path, month: date, log: bool = True, logged_end: date | None = None) -> None:
     """What a month run does to the fact: delete the month's rows, insert them again (changed)."""
     end = date(month.year + month.month // 12, month.month % 12 + 1, 1)
     con = _connect(star)
     if log:
-        _log(con, month, end)
+        _log(con, month, logged_end or end)
     con.execute("delete from core.fct_event where event_date >= ? and event_date < ?", [month, end])
     con.execute(
         "insert into core.fct_event select i, ?::date + (i % 28)::int, 'v2' from range(100000, 100050) t(i)",
@@ -58,6 +58,11 @@ def _log(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None) -
         " values ('core', 'fct_event', 'event_date', ?, ?, current_timestamp)",
         [start, end],
     )
+    con.execute(
+        "create table if not exists publish.month_columns (table_schema varchar, table_name varchar,"
+        " month_column varchar, primary key (table_schema, table_name))"
+    )
+    con.execute("insert or replace into publish.month_columns values ('core', 'fct_event', 'event_date')")
 
 
 def _connect(star: Path) -> duckdb.DuckDBPyConnection:
@@ -174,4 +179,39 @@ def test_a_table_without_its_logged_month_column_is_one_file(published: tuple[Pa
 
     assert publish(star, serving, parquet).parquet["core.fct_event"] == "whole"
     assert (parquet / "core" / "fct_event.parquet").is_file()
+    assert differing_rows(serving, parquet)["core.fct_event"] == 0
+
+
+def test_a_lost_manifest_with_nothing_logged_keeps_the_folder(published: tuple[Path, Path, Path]) -> None:
+    """The star says which tables are folders (publish.month_columns), not only the export."""
+    star, serving, parquet = published
+    (parquet / MANIFEST).unlink()
+
+    assert publish(star, serving, parquet).parquet["core.fct_event"] == "whole"
+    assert (parquet / "core" / "fct_event").is_dir()
+    assert not (parquet / "core" / "fct_event.parquet").exists()
+
+
+def test_a_kept_file_that_is_not_the_one_written_rewrites_the_table(
+    published: tuple[Path, Path, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A file cut short (a crash before the page cache reached the disk) is not linked on."""
+    star, serving, parquet = published
+    kept = parquet / "core" / "fct_event" / "2025-10.parquet"
+    kept.write_bytes(kept.read_bytes()[:100])
+    change_month(star, date(2025, 12, 1))
+
+    with caplog.at_level(logging.WARNING, logger="ingestion.parquet_export"):
+        assert publish(star, serving, parquet).parquet["core.fct_event"] == "whole"
+    assert "no longer matched" in caplog.text
+    assert differing_rows(serving, parquet)["core.fct_event"] == 0
+
+
+def test_a_window_open_to_2100_rewrites_only_the_months_that_have_rows(
+    published: tuple[Path, Path, Path],
+) -> None:
+    star, serving, parquet = published
+    change_month(star, date(2025, 12, 1), logged_end=date(2100, 1, 1))
+
+    assert publish(star, serving, parquet).parquet["core.fct_event"] == "1 of 4 files"
     assert differing_rows(serving, parquet)["core.fct_event"] == 0

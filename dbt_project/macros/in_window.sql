@@ -25,9 +25,10 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Also logs, in the star, the months the model rebuilds (all of them when it is built
-    whole), so publishing rewrites only those months' Parquet files
-    (ingestion/parquet_export.py); logged before the delete, in the model's transaction. -#}
+{#- A served model also logs, in the star, the months it rebuilds (all of them when it is
+    built whole) and the column they are months of, so publishing rewrites only those
+    months' Parquet files (ingestion/parquet_export.py); logged before the delete, in the
+    model's transaction. -#}
 {% macro delete_window(column) -%}
     {%- if this.schema in ['core', 'marts'] %}
     create schema if not exists "{{ this.database }}"."publish";
@@ -52,6 +53,14 @@
             null,
         {%- endif %}
         current_timestamp;
+    create table if not exists "{{ this.database }}"."publish"."month_columns" (
+        table_schema varchar,
+        table_name varchar,
+        month_column varchar,
+        primary key (table_schema, table_name)
+    );
+    insert or replace into "{{ this.database }}"."publish"."month_columns"
+    values ('{{ this.schema }}', '{{ this.identifier }}', '{{ column }}');
     {%- endif %}
     {%- if is_incremental() %}
         delete from {{ this }}
