@@ -6,9 +6,9 @@ they rebuild (`publish.changed_windows`, written by the `delete_window` macro be
 deletes) and on which column (`publish.month_columns`): such a table is exported as a
 folder, `<schema>/<table>/`, of one file with the rows dated before a cutoff
 (`before-YYYY-MM.parquet`, undated rows too) and one file per month from the cutoff on
-(`YYYY-MM.parquet`). The cutoff is TAIL_MONTHS before the newest month (or the current
-one, if earlier) when the table is written whole, so the daily refresh's months fall after
-it. The next export rewrites only the logged months when they all fall on or after the
+(`YYYY-MM.parquet`). When the table is written whole, the cutoff leaves its newest
+TAIL_MONTHS months (up to the current month) as files of their own, so the daily refresh's
+months fall after it. The next export rewrites only the logged months when they all fall on or after the
 cutoff and hard-links the other files from the previous export. Anything else rewrites the
 table whole: a whole-table rebuild, a month before the cutoff, a changed schema or month
 column, no previous export, a kept file whose size differs from what was written, or a

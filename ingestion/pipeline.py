@@ -109,7 +109,6 @@ def ingest_files_feeds(
     landing_dir = Path(landing_dir)
     landing = read_landing(landing_dir, max_file_bytes=max_file_bytes, archive_dir=archive_dir, only="feed")
     report = IngestReport(refused_files=[(p.file, p.reason) for p in landing.refused])
-    ensure_raw_tables(con)
     with orphans_rechecked(con, report, window):
         for feed, batches in landing.feeds.items():
             for batch in batches:
@@ -187,7 +186,6 @@ def ingest_http_feeds(
 
     configs = load_http_config(config)
     report = IngestReport()
-    ensure_raw_tables(con)
     fetched = {feed: fetch_windows(cfg, feed, date_from, date_to) for feed, cfg in configs.items()}
     with orphans_rechecked(con, report, window=None):
         for feed, batches in fetched.items():
@@ -224,7 +222,9 @@ def _load_batches(
 
 ORPHAN_REASON = "orphan: no grant with this application_number (kept in raw, re-checked on every load)"
 _CANDIDATES = "__orphan_candidates"
-_PENDING = "raw._orphan_check_pending"
+_ORPHAN_NUMBERS = "__orphan_numbers"
+_PENDING = "_orphan_check_pending"  # in raw
+_WINDOW_GRANTS = "select application_number from raw.grants where grant_date >= $1 and grant_date < $2"
 
 
 @contextmanager
@@ -234,24 +234,24 @@ def orphans_rechecked(con: duckdb.DuckDBPyConnection, report: IngestReport, wind
     A load of a partition window changes raw rows dated in it only, so only events whose
     application number is among the window's grants (before and after the load), the
     window's events, or the orphans listed before, can change status: those are checked
-    again, not every event against every grant (3.4 s of a scale-10 month run). Each feed
+    again, not every event against every grant (3.6 s of a scale-10 month run). Each feed
     commits on its own, so a block that failed after some feeds leaves a listing no window
-    would mend: `_PENDING`, committed before the loads and dropped with the new listing,
-    makes the next block check every event.
+    would mend: raw.`_PENDING`, committed before the loads and dropped with the new
+    listing, makes the next block check every event.
     """
     ensure_raw_tables(con)
     unfinished = con.execute(
         "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = ?",
-        [_PENDING.removeprefix("raw.")],
+        [_PENDING],
     ).fetchall()[0][0]
     if unfinished:
         window = None
-    con.execute(f"create table if not exists {_PENDING} as select current_timestamp as started_at")
+    con.execute(f"create table if not exists raw.{_PENDING} as select current_timestamp as started_at")
     if window is not None:
         con.execute(
             f"""
             create or replace temp table {_CANDIDATES} as
-            select application_number from raw.grants where grant_date >= $1 and grant_date < $2
+            {_WINDOW_GRANTS}
             union
             select json_extract_string(record, '$.application_number')
             from raw.legal_events_quarantine where reason = $3
@@ -262,7 +262,7 @@ def orphans_rechecked(con: duckdb.DuckDBPyConnection, report: IngestReport, wind
     report.orphans = _refresh_orphans(con, window)
 
 
-def _refresh_orphans(con: duckdb.DuckDBPyConnection, window: Window = None) -> dict[str, int]:
+def _refresh_orphans(con: duckdb.DuckDBPyConnection, window: Window) -> dict[str, int]:
     """Re-check legal events against the grants now known; list the orphans in quarantine.
 
     With a window, only the candidates `orphans_rechecked` collected, and the window's
@@ -273,7 +273,7 @@ def _refresh_orphans(con: duckdb.DuckDBPyConnection, window: Window = None) -> d
         con.execute(
             f"""
             insert into {_CANDIDATES}
-            select application_number from raw.grants where grant_date >= $1 and grant_date < $2
+            {_WINDOW_GRANTS}
             union
             select application_number from raw.legal_events where event_date >= $1 and event_date < $2
             """,
@@ -283,18 +283,18 @@ def _refresh_orphans(con: duckdb.DuckDBPyConnection, window: Window = None) -> d
         # against this small set, where an anti join would hash every grant.
         con.execute(
             f"""
-            create or replace temp table __orphan_numbers as
+            create or replace temp table {_ORPHAN_NUMBERS} as
             select application_number from {_CANDIDATES}
             except
             select application_number from raw.grants
             where application_number in (select application_number from {_CANDIDATES})
             """
         )
-        orphan = "e.application_number in (select application_number from __orphan_numbers)"
+        orphan = f"e.application_number in (select application_number from {_ORPHAN_NUMBERS})"
     con.execute("begin transaction")
     try:
         con.execute("delete from raw.legal_events_quarantine where reason = ?", [ORPHAN_REASON])
-        con.execute(f"drop table if exists {_PENDING}")
+        con.execute(f"drop table if exists raw.{_PENDING}")
         con.execute(
             f"""
             insert into raw.legal_events_quarantine
@@ -314,7 +314,7 @@ def _refresh_orphans(con: duckdb.DuckDBPyConnection, window: Window = None) -> d
         raise
     if window is not None:
         con.execute(f"drop table if exists {_CANDIDATES}")
-        con.execute("drop table if exists __orphan_numbers")
+        con.execute(f"drop table if exists {_ORPHAN_NUMBERS}")
     n = con.execute(
         "select count(*) from raw.legal_events_quarantine where reason = ?", [ORPHAN_REASON]
     ).fetchall()[0][0]

@@ -475,6 +475,7 @@ def test_month_run_after_a_full_build_republishes_the_same_indicators(
     run_id = re.search(r"Run ([0-9a-f]{8})", result.stdout + result.stderr)
     assert run_id is not None
     (marts_log,) = (DBT_DIR / "target").glob(f"dbt_marts-{run_id.group(1)[:7]}-*/dbt.log")
+    assert "Partial parsing enabled" in marts_log.read_text()
     assert "Unable to do partial parsing" not in marts_log.read_text()
     # The Parquet export equals the served tables, and of the tables dbt rebuilds by month
     # only the month's files were written again (the others are the same files, linked).

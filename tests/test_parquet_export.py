@@ -4,7 +4,7 @@ export always equals the served tables (ingestion/parquet_export.py)."""
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -214,4 +214,47 @@ def test_a_window_open_to_2100_rewrites_only_the_months_that_have_rows(
     change_month(star, date(2025, 12, 1), logged_end=date(2100, 1, 1))
 
     assert publish(star, serving, parquet).parquet["core.fct_event"] == "1 of 4 files"
+    assert differing_rows(serving, parquet)["core.fct_event"] == 0
+
+
+def test_a_changed_schema_rewrites_the_table(published: tuple[Path, Path, Path]) -> None:
+    star, serving, parquet = published
+    change_month(star, date(2025, 12, 1))
+    con = _connect(star)
+    con.execute("alter table core.fct_event add column source varchar default 'feed'")
+    con.close()
+
+    assert publish(star, serving, parquet).parquet["core.fct_event"] == "whole"
+    assert differing_rows(serving, parquet)["core.fct_event"] == 0
+
+
+def test_a_whole_rebuild_after_an_export_rewrites_the_table(published: tuple[Path, Path, Path]) -> None:
+    star, serving, parquet = published
+    before = inodes(parquet / "core" / "fct_event")
+    con = _connect(star)
+    _log(con, None, None)  # what a full build logs
+    con.execute("update core.fct_event set version = 'v3' where event_date < date '2024-02-01'")
+    con.close()
+
+    assert publish(star, serving, parquet).parquet["core.fct_event"] == "whole"
+    after = inodes(parquet / "core" / "fct_event")
+    assert all(after[name] != before[name] for name in after)
+    assert differing_rows(serving, parquet)["core.fct_event"] == 0
+
+
+def test_future_dated_rows_do_not_move_the_cutoff_past_the_current_month(tmp_path: Path) -> None:
+    """One row dated years ahead would otherwise put every daily refresh before the cutoff."""
+    star, serving, parquet = tmp_path / "star.duckdb", tmp_path / "serving.duckdb", tmp_path / "parquet"
+    make_star(star)
+    con = _connect(star)
+    con.execute("insert into core.fct_event values (-2, date '2099-06-15', 'future')")
+    con.close()
+
+    publish(star, serving, parquet)
+
+    current = date.today().replace(day=1)
+    cutoff = (current - timedelta(days=1)).replace(day=1) - timedelta(days=1)
+    names = inodes(parquet / "core" / "fct_event")
+    assert f"before-{cutoff:%Y-%m}.parquet" in names
+    assert "2099-06.parquet" in names
     assert differing_rows(serving, parquet)["core.fct_event"] == 0

@@ -35,7 +35,7 @@ def serving_duckdb(context: AssetExecutionContext, warehouse: WarehouseResource)
             "path": MetadataValue.path(str(result.path)),
             "parquet_dir": MetadataValue.path(str(result.parquet_dir)),
             "tables": MetadataValue.json(result.tables),
-            "parquet_rewritten": MetadataValue.json(result.parquet),
+            "parquet_written": MetadataValue.json(result.parquet),
             "dagster/row_count": result.tables.get("marts.indicator_values", 0),
         }
     )
