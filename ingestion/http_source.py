@@ -39,6 +39,7 @@ import requests
 from requests.auth import AuthBase
 
 from ingestion.batch import Batch
+from ingestion.months import next_month
 from ingestion.schema import FEEDS, Feed, normalise_header
 
 log = logging.getLogger(__name__)
@@ -656,7 +657,7 @@ def month_windows(date_from: date | str, date_to: date | str) -> list[tuple[date
     out: list[tuple[date, date]] = []
     cursor = start
     while cursor < end:
-        month_end = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
+        month_end = next_month(cursor)
         out.append((cursor, min(month_end, end)))
         cursor = month_end
     return out

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.months import add_months, next_month
+
 log = logging.getLogger(__name__)
 
 CHANGES_TABLE = "publish.changed_windows"
@@ -39,7 +41,8 @@ TAIL_MONTHS = 3
 
 @dataclass(frozen=True)
 class ChangedWindow:
-    month_column: str
+    """Months of the table's month column (publish.month_columns) that dbt rebuilt."""
+
     min_date: date | None  # None: the table was rebuilt whole
     max_date: date | None
 
@@ -64,10 +67,10 @@ def read_changes(con: duckdb.DuckDBPyConnection) -> Changes:
     changes = Changes(windows={}, month_columns={})
     if CHANGES_TABLE in tables:
         rows = con.execute(
-            f"select table_schema || '.' || table_name, month_column, min_date, max_date from {CHANGES_TABLE}"
+            f"select table_schema || '.' || table_name, min_date, max_date from {CHANGES_TABLE}"
         ).fetchall()
-        for name, column, min_date, max_date in rows:
-            changes.windows.setdefault(name, []).append(ChangedWindow(column, min_date, max_date))
+        for name, min_date, max_date in rows:
+            changes.windows.setdefault(name, []).append(ChangedWindow(min_date, max_date))
     if MONTH_COLUMNS_TABLE in tables:
         rows = con.execute(
             f"select table_schema || '.' || table_name, month_column from {MONTH_COLUMNS_TABLE}"
@@ -169,10 +172,7 @@ class _Folder:
             return False
         cutoff = date.fromisoformat(before["cutoff"])
         return all(
-            window.month_column == self.column
-            and window.min_date is not None
-            and window.max_date is not None
-            and window.min_date >= cutoff
+            window.min_date is not None and window.max_date is not None and window.min_date >= cutoff
             for window in logged
         )
 
@@ -181,9 +181,7 @@ class _Folder:
     ) -> list[date]:
         """The months a logged window touches that have rows now or had a file before (a
         window open to 2100 names 900 months; only these can change)."""
-        windows = [
-            (w.min_date, w.max_date) for w in logged if w.min_date is not None and w.max_date is not None
-        ]
+        windows = [(w.min_date, w.max_date) for w in logged]  # _can_reuse refused open ones
         candidates = {month for month in rows_by_month if month is not None and month >= cutoff}
         candidates |= {
             date.fromisoformat(name[:7] + "-01") for name in files if not name.startswith("before-")
@@ -191,7 +189,7 @@ class _Folder:
         return sorted(
             month
             for month in candidates
-            if any(start < _next_month(month) and month < end for start, end in windows)
+            if any(start < next_month(month) and month < end for start, end in windows)
         )
 
     def _rewrite_months(self, kept: dict, previous: Path, months: list[date]) -> dict[str, list[int]] | None:
@@ -210,7 +208,7 @@ class _Folder:
                 return None
             files[file_name] = [rows, size]
         for month in months:
-            self._write(_month_file(month), month, _next_month(month), files)
+            self._write(_month_file(month), month, next_month(month), files)
         return files
 
     def _rows_by_month(self) -> dict[date | None, int]:
@@ -226,7 +224,7 @@ class _Folder:
         files: dict[str, list[int]] = {}
         self._write(_base_file(cutoff), None, cutoff, files, keep_empty=True)
         for month in sorted(m for m in rows_by_month if m is not None and m >= cutoff):
-            self._write(_month_file(month), month, _next_month(month), files)
+            self._write(_month_file(month), month, next_month(month), files)
         return files
 
     def _write(
@@ -267,7 +265,7 @@ def _cutoff(rows_by_month: dict[date | None, int]) -> date:
     dated = [month for month in rows_by_month if month is not None]
     current = date.today().replace(day=1)
     newest = min(max(dated), current) if dated else current
-    return _add_months(newest, 1 - TAIL_MONTHS)
+    return add_months(newest, 1 - TAIL_MONTHS)
 
 
 def _copy(con: duckdb.DuckDBPyConnection, relation: str, path: Path, params: list | None = None) -> int:
@@ -281,12 +279,3 @@ def _base_file(cutoff: date) -> str:
 
 def _month_file(month: date) -> str:
     return f"{month:%Y-%m}.parquet"
-
-
-def _next_month(month: date) -> date:
-    return _add_months(month, 1)
-
-
-def _add_months(month: date, months: int) -> date:
-    index = month.year * 12 + month.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)

@@ -11,6 +11,8 @@ from datetime import date, datetime
 
 from dagster import MonthlyPartitionsDefinition
 
+from ingestion.months import next_month
+
 FIRST_MONTH = "2000-01-01"
 monthly = MonthlyPartitionsDefinition(start_date=FIRST_MONTH, end_offset=1)
 
@@ -21,14 +23,10 @@ PARTITION_TAG = "dagster/partition"
 Window = tuple[date, date]
 
 
-def _month_after(day: date) -> date:
-    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-
-
 def window_of_keys(first_key: str, last_key: str) -> Window:
     start = datetime.strptime(first_key, "%Y-%m-%d").date()
     last = datetime.strptime(last_key, "%Y-%m-%d").date()
-    return start, _month_after(last)
+    return start, next_month(last)
 
 
 def window_from_tags(tags: dict[str, str]) -> Window | None:

@@ -7,35 +7,16 @@ here against the session's synthetic warehouse, and must all pass.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-DBT_DIR = ROOT / "dbt_project"
+from tests.conftest import DBT_DIR, run_dbt
 
 
 def test_every_dbt_unit_test_passes(synthetic_warehouse: Path, tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dbt")),
-            "test",
-            "--select",
-            "test_type:unit",
-            "--project-dir",
-            str(DBT_DIR),
-            "--profiles-dir",
-            str(DBT_DIR),
-            "--target-path",
-            str(tmp_path / "dbt_target"),
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "IPIND_WAREHOUSE_DIR": str(synthetic_warehouse)},
-        timeout=600,
+    result = run_dbt(
+        "test", "--select", "test_type:unit", warehouse=synthetic_warehouse, target=tmp_path / "dbt_target"
     )
     assert result.returncode == 0, result.stdout[-4000:]
     results = json.loads((tmp_path / "dbt_target" / "run_results.json").read_text())["results"]

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,12 +14,10 @@ import pytest
 
 from ingestion.loader import load_feed
 from ingestion.pipeline import ORPHAN_REASON, IngestReport, orphans_rechecked
-from tests.conftest import TEST_SCALE, ipind
+from tests.conftest import DBT_DIR, TEST_SCALE, ipind, run_dbt
 from tests.parquet_check import differing_rows
 from tests.test_faults import appno
 
-ROOT = Path(__file__).resolve().parent.parent
-DBT_DIR = ROOT / "dbt_project"
 WINDOW = (date(2025, 12, 1), date(2026, 1, 1))
 INCREMENTAL = {
     "fct_grant": ("grants", "grant_date"),
@@ -51,29 +46,17 @@ INCREMENTAL_MARTS = {
 def _dbt_build(
     warehouse: Path, dbt_vars: dict[str, str], select: str = "tag:core", full_refresh: bool = False
 ) -> None:
-    env = {**os.environ, "IPIND_WAREHOUSE_DIR": str(warehouse)}
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dbt")),
-            "build",
-            "--select",
-            select,
-            "--vars",
-            json.dumps(dbt_vars),
-            "--project-dir",
-            str(DBT_DIR),
-            "--profiles-dir",
-            str(DBT_DIR),
-            "--target-path",
-            str(warehouse / "dbt_target"),
-            "--indirect-selection",
-            "buildable",
-            *(["--full-refresh"] if full_refresh else []),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=900,
+    result = run_dbt(
+        "build",
+        "--select",
+        select,
+        "--vars",
+        json.dumps(dbt_vars),
+        "--indirect-selection",
+        "buildable",
+        *(["--full-refresh"] if full_refresh else []),
+        warehouse=warehouse,
+        target=warehouse / "dbt_target",
     )
     assert result.returncode == 0, result.stdout[-4000:]
 

@@ -51,11 +51,10 @@ def _log(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None) -
     con.execute("create schema if not exists publish")
     con.execute(
         "create table if not exists publish.changed_windows (table_schema varchar, table_name varchar,"
-        " month_column varchar, min_date date, max_date date, logged_at timestamp)"
+        " min_date date, max_date date, logged_at timestamp)"
     )
     con.execute(
-        "insert into publish.changed_windows"
-        " values ('core', 'fct_event', 'event_date', ?, ?, current_timestamp)",
+        "insert into publish.changed_windows values ('core', 'fct_event', ?, ?, current_timestamp)",
         [start, end],
     )
     con.execute(

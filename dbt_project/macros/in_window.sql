@@ -26,7 +26,7 @@
 {%- endmacro %}
 
 {#- A served model also logs, in the star, the months it rebuilds (all of them when it is
-    built whole) and the column they are months of, so publishing rewrites only those
+    built whole), and once the column they are months of, so publishing rewrites only those
     months' Parquet files (ingestion/parquet_export.py); logged before the delete, in the
     model's transaction. -#}
 {% macro delete_window(column) -%}
@@ -35,16 +35,15 @@
     create table if not exists "{{ this.database }}"."publish"."changed_windows" (
         table_schema varchar,
         table_name varchar,
-        month_column varchar,
         min_date date,
         max_date date,
         logged_at timestamp
     );
     insert into "{{ this.database }}"."publish"."changed_windows"
+        (table_schema, table_name, min_date, max_date, logged_at)
     select
         '{{ this.schema }}',
         '{{ this.identifier }}',
-        '{{ column }}',
         {% if is_incremental() -%}
             cast('{{ window_start() }}' as date),
             cast('{{ window_end() }}' as date),
