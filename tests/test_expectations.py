@@ -521,6 +521,23 @@ def test_rule_fails_alone(case: Case, warehouse: Path) -> None:
         assert failure.sample, failure
 
 
+@pytest.mark.parametrize("orphans", [3, 199, 200, 450])
+def test_query_checks_count_every_row(warehouse: Path, orphans: int) -> None:
+    """Few failing rows are counted from the rows fetched, a query with more rows than GX
+    fetches (200) is counted again: the count is exact either side of the cap."""
+    _run(
+        warehouse,
+        "insert into raw.legal_events select 'X' || i, 'ORPHAN' || i, date '2023-01-01',"
+        f" 'abandoned', null, 'f.csv', 100 + i, timestamp '{LOADED_NEW}', 'h1'"
+        f" from range({orphans}) as r(i)",
+    )
+    (result,) = validate(warehouse, ["raw.legal_events"])
+    (failure,) = result.failures
+    assert failure.check == "raw.legal_events:orphans"
+    assert failure.unexpected_count == orphans
+    assert len(failure.sample) == min(orphans, 5)
+
+
 # -- settings-driven checks ------------------------------------------------------------------
 def test_row_count_collapse(warehouse: Path) -> None:
     # 3 grants now. 6 before is exactly a 50 % drop: allowed; 7 before is more: fails.

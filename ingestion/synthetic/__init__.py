@@ -140,12 +140,18 @@ def generate(
     _register(con, "_syn_ctvol", vols["pct"])
     _register(con, "_syn_avol", vols["awards"])
     # grant identities (province, type, grant year, index) as a real table: scanning it is
-    # parallel, unlike the unnest that creates it
+    # parallel, unlike the unnest that creates it. Written a grant year at a time, so the
+    # landed grants lie in about that order (`_row` keeps its province order): a month's
+    # load reads the row groups of its year, not every one (3.5 s of a scale-10 month run).
     con.execute(
-        "create or replace temp table _syn_ids as select prov, t::BIGINT as t, g::BIGINT as g,"
-        " (off + r)::BIGINT as i, (base + r + 1)::BIGINT as _row"
-        " from _syn_gvol, unnest(range(n)) as u(r)"
+        "create or replace temp table _syn_ids (prov VARCHAR, t BIGINT, g BIGINT, i BIGINT, _row BIGINT)"
     )
+    for year in range(start_year, end_year + 1):
+        con.execute(
+            "insert into _syn_ids select prov, t, g, off + r, base + r + 1"
+            " from _syn_gvol, unnest(range(n)) as u(r) where g = ?",
+            [year],
+        )
     sei = P.sei_prefixes()
     con.execute(f"create schema if not exists {SCHEMA}")
     queries = {

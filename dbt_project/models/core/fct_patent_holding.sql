@@ -27,12 +27,14 @@ with patents as (
     where patent_type = 'invention' and {{ in_window_patents('application_number') }}
 ),
 
+-- Only the patents rebuilt: unfiltered, every grant was read and held (26 M at scale 10).
 grants as (
     select
         g.application_number,
         g.patentee_entity_key,
         case when g.is_domestic then g.region_code else '-1' end as region_code
     from {{ ref('fct_grant') }} as g
+    where {{ in_window_patents('g.application_number') }}
 ),
 
 changes as (
