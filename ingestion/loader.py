@@ -145,26 +145,11 @@ _INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UINTEG
 
 
 def _chunks(con: duckdb.DuckDBPyConnection, feed: str, relation: str) -> list[str]:
-    """Views that split `relation` into parts of about CHUNK_ROWS rows (or itself).
-
-    A table is split by its row ids, that is where its rows lie, so each part reads its own
-    row groups; anything else (a registered frame, a view) by `_row`, whose ranges a table
-    landed in another order has in every row group: seven `_row` parts of the scale-10
-    grants read 17 s, against 11 s by row id.
-    """
-    if _has_rowid(con, relation):
-        column, low, high, rows = (
-            "rowid",
-            *con.execute(f"select min(rowid), max(rowid), count(*) from {relation}").fetchall()[0],
-        )
-    else:
-        types = {name: typ for name, typ, *_ in con.execute(f"describe {relation}").fetchall()}
-        if types.get("_row") not in _INTEGER_TYPES:
-            return [relation]
-        column, low, high, rows = (
-            "_row",
-            *con.execute(f"select min(_row), max(_row), count(*) from {relation}").fetchall()[0],
-        )
+    """Views that split `relation` by `_row` into parts of about CHUNK_ROWS rows (or itself)."""
+    types = {name: typ for name, typ, *_ in con.execute(f"describe {relation}").fetchall()}
+    if types.get("_row") not in _INTEGER_TYPES:
+        return [relation]
+    low, high, rows = con.execute(f"select min(_row), max(_row), count(*) from {relation}").fetchall()[0]
     if rows <= CHUNK_ROWS or low is None:
         return [relation]
     parts = math.ceil(rows / CHUNK_ROWS)
@@ -173,27 +158,15 @@ def _chunks(con: duckdb.DuckDBPyConnection, feed: str, relation: str) -> list[st
     for i in range(parts):
         start, end = low + i * step, low + (i + 1) * step
         if i == 0:
-            where = f"{column} is null or {column} < {end}"
+            where = f"_row is null or _row < {end}"
         elif i == parts - 1:
-            where = f"{column} >= {start}"
+            where = f"_row >= {start}"
         else:
-            where = f"{column} >= {start} and {column} < {end}"
+            where = f"_row >= {start} and _row < {end}"
         view = f"__chunk_{feed}_{i}"
         con.execute(f"create or replace temp view {view} as select * from {relation} where {where}")
         views.append(view)
     return views
-
-
-def _has_rowid(con: duckdb.DuckDBPyConnection, relation: str) -> bool:
-    """Whether `relation` (`table` or `schema.table`) names a table, looked up in the catalog:
-    a failed probe would abort the loader's transaction."""
-    schema, _, table = relation.rpartition(".")
-    return bool(
-        con.execute(
-            "select count(*) from duckdb_tables() where table_name = $1 and ($2 = '' or schema_name = $2)",
-            [table, schema],
-        ).fetchall()[0][0]
-    )
 
 
 def _window_prefilter(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import duckdb
@@ -36,27 +35,10 @@ def _load(path: Path, kind: str) -> tuple[list[tuple], list[tuple], tuple[int, i
     return raw, quarantine, (stats.rows_loaded, stats.rows_quarantined)
 
 
-@pytest.mark.parametrize("kind", ["table", "view"])  # split by row id, by _row
+@pytest.mark.parametrize("kind", ["table", "view"])
 def test_chunked_load_equals_a_whole_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
     whole = _load(tmp_path / "whole.duckdb", kind)
     monkeypatch.setattr(loader, "CHUNK_ROWS", 2)
     chunked = _load(tmp_path / "chunked.duckdb", kind)
     assert whole[2] == (6, 1)  # every row lands once, the null _row included
     assert chunked == whole
-
-
-def test_parts_of_a_table_read_their_own_row_groups(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A landed table whose `_row` order is not its storage order (the generator's) is split
-    where its rows lie: each part scans its own row groups, not every one."""
-    con = duckdb.connect()
-    con.execute(
-        "create table landed as select i as x, (i * 7919) % 500000 as _row from range(500000) as r(i)"
-    )
-    monkeypatch.setattr(loader, "CHUNK_ROWS", 125_000)
-    parts = loader._chunks(con, "grants", "landed")
-    assert len(parts) == 4
-    assert sum(con.execute(f"select count(*) from {p}").fetchall()[0][0] for p in parts) == 500_000
-    for part in parts:
-        plan = con.execute(f"explain analyze select max(x) from {part}").fetchall()[0][1]
-        scanned, total = (int(n) for n in re.search(r"Row Groups Scanned: (\d+) / (\d+)", plan).groups())
-        assert scanned <= 2 < total, plan
