@@ -149,6 +149,7 @@ class BuiltSuite:
         return gx.ExpectationSuite(name=self.name, expectations=[c.expectation for c in self.checks])
 
 
+ROWS_METRIC = "unexpected_rows_query.table"
 ROW_COUNT_METRIC = "unexpected_rows_query.row_count"
 
 
@@ -163,7 +164,7 @@ class ExpectQueryToReturnNoRows(UnexpectedRowsExpectation):
     costs nothing.
     """
 
-    metric_dependencies: ClassVar[tuple[str, ...]] = ("unexpected_rows_query.table",)
+    metric_dependencies: ClassVar[tuple[str, ...]] = (ROWS_METRIC,)
 
     def _validate(
         self,
@@ -171,7 +172,7 @@ class ExpectQueryToReturnNoRows(UnexpectedRowsExpectation):
         runtime_configuration: dict[str, Any] | None = None,
         execution_engine: Any = None,
     ) -> Any:
-        rows = metrics.get("unexpected_rows_query.table") or []
+        rows = metrics.get(ROWS_METRIC) or []
         if len(rows) < MAX_RESULT_RECORDS:
             count = len(rows)
         else:

@@ -441,8 +441,8 @@ def test_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 def test_grants_lie_in_grant_year_order(con: duckdb.DuckDBPyConnection) -> None:
     """A month's load filters the landed grants on grant_date: DuckDB skips the row groups
-    whose dates cannot match only if each holds few grant years (in `_row` order every row
-    group held all fifteen)."""
+    whose dates cannot match only if each holds few grant years (landed in one statement,
+    every row group held all fifteen)."""
     years_per_row_group = con.execute(
         f"""select avg(years) from (
             select count(distinct year(grant_date)) as years
