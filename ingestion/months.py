@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
+# Late records arrive for about three months: the daily refresh reloads the last
+# REFRESH_MONTHS monthly partitions (orchestration/schedules.py), and the Parquet export keeps
+# that many newest months as files of their own so a refresh rewrites only those
+# (ingestion/parquet_export.py).
+REFRESH_MONTHS = 3
+
 
 def add_months(day: date, months: int) -> date:
     """The first day of the month `months` after (or before) `day`'s month."""

@@ -7,7 +7,7 @@ deletes) and on which column (`publish.month_columns`): such a table is exported
 folder, `<schema>/<table>/`, of one file with the rows dated before a cutoff
 (`before-YYYY-MM.parquet`, undated rows too) and one file per month from the cutoff on
 (`YYYY-MM.parquet`). When the table is written whole, the cutoff leaves its newest
-TAIL_MONTHS months (up to the current month) as files of their own, so the daily refresh's
+REFRESH_MONTHS months (up to the current month) as files of their own, so the daily refresh's
 months fall after it. The next export rewrites only the logged months when they all fall on or after the
 cutoff and hard-links the other files from the previous export. Anything else rewrites the
 table whole: a whole-table rebuild, a month before the cutoff, a changed schema or month
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion.months import add_months, next_month
+from ingestion.months import REFRESH_MONTHS, add_months, next_month
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +35,6 @@ CHANGES_TABLE = "publish.changed_windows"
 MONTH_COLUMNS_TABLE = "publish.month_columns"
 MANIFEST = "_manifest.json"
 LAYOUT = 2
-# The daily refresh reloads the last three months (orchestration/schedules.py).
-TAIL_MONTHS = 3
 
 
 @dataclass(frozen=True)
@@ -265,7 +263,7 @@ def _cutoff(rows_by_month: dict[date | None, int]) -> date:
     dated = [month for month in rows_by_month if month is not None]
     current = date.today().replace(day=1)
     newest = min(max(dated), current) if dated else current
-    return add_months(newest, 1 - TAIL_MONTHS)
+    return add_months(newest, 1 - REFRESH_MONTHS)
 
 
 def _copy(con: duckdb.DuckDBPyConnection, relation: str, path: Path, params: list | None = None) -> int:

@@ -2,9 +2,8 @@
 
 from dagster import DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, schedule
 
+from ingestion.months import REFRESH_MONTHS
 from orchestration.partitions import last_months_tags
-
-REFRESH_MONTHS = 3
 
 
 @schedule(

@@ -4,12 +4,13 @@ export always equals the served tables (ingestion/parquet_export.py)."""
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from ingestion.months import next_month
 from ingestion.parquet_export import MANIFEST
 from ingestion.publish import publish
 from tests.parquet_check import differing_rows
@@ -257,3 +258,23 @@ def test_future_dated_rows_do_not_move_the_cutoff_past_the_current_month(tmp_pat
     assert f"before-{cutoff:%Y-%m}.parquet" in names
     assert "2099-06.parquet" in names
     assert differing_rows(serving, parquet)["core.fct_event"] == 0
+
+
+def test_the_daily_refresh_rewrites_only_the_months_kept_as_files(published: tuple[Path, Path, Path]) -> None:
+    """A refresh during the star's newest month reloads exactly the months the export keeps
+    as files of their own: none of them is in the base file, which it never rewrites."""
+    from dagster import build_schedule_context
+
+    from orchestration.partitions import window_from_tags
+    from orchestration.schedules import daily_refresh
+
+    _, _, parquet = published
+    request = daily_refresh(build_schedule_context(scheduled_execution_time=datetime(2025, 12, 20, 6)))
+    window = window_from_tags(request.tags)
+    assert window is not None
+    refreshed, month = [], window[0]
+    while month < window[1]:
+        refreshed.append(f"{month:%Y-%m}.parquet")
+        month = next_month(month)
+    kept = sorted(name for name in inodes(parquet / "core" / "fct_event") if not name.startswith("before-"))
+    assert refreshed == kept
