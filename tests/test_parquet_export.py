@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.months import next_month
-from ingestion.parquet_export import MANIFEST
+from ingestion.http_source import month_windows
+from ingestion.parquet_export import MANIFEST, _month_file
 from ingestion.publish import publish
 from tests.parquet_check import differing_rows
 
@@ -272,9 +272,6 @@ def test_the_daily_refresh_rewrites_only_the_months_kept_as_files(published: tup
     request = daily_refresh(build_schedule_context(scheduled_execution_time=datetime(2025, 12, 20, 6)))
     window = window_from_tags(request.tags)
     assert window is not None
-    refreshed, month = [], window[0]
-    while month < window[1]:
-        refreshed.append(f"{month:%Y-%m}.parquet")
-        month = next_month(month)
+    refreshed = [_month_file(start) for start, _ in month_windows(*window)]
     kept = sorted(name for name in inodes(parquet / "core" / "fct_event") if not name.startswith("before-"))
     assert refreshed == kept
