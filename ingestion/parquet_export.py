@@ -27,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.durable import sync_and_uncache
 from ingestion.months import REFRESH_MONTHS, add_months, next_month
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,7 @@ def export(
         manifest[name] = entry
         written[name] = summary
     (staging / MANIFEST).write_text(json.dumps({"layout": LAYOUT, "tables": manifest}, indent=1))
+    sync_and_uncache(staging / MANIFEST)
     return written
 
 
@@ -267,8 +269,11 @@ def _cutoff(rows_by_month: dict[date | None, int]) -> date:
 
 
 def _copy(con: duckdb.DuckDBPyConnection, relation: str, path: Path, params: list | None = None) -> int:
+    """Write `relation` to `path`, on disk and out of the page cache (ingestion/durable.py)."""
     target = str(path).replace("'", "''")
-    return con.execute(f"copy {relation} to '{target}' (format parquet)", params or []).fetchall()[0][0]
+    rows = con.execute(f"copy {relation} to '{target}' (format parquet)", params or []).fetchall()[0][0]
+    sync_and_uncache(path)
+    return rows
 
 
 def _base_file(cutoff: date) -> str:

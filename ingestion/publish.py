@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion import duckdb_budget, parquet_export
+from ingestion.durable import sync_and_uncache, sync_dir
 
 SERVED_SCHEMAS = ("marts", "core")
 STORAGE_VERSION = "v1.0.0"
@@ -88,9 +89,9 @@ def _publish(star_db: Path, serving_db: Path, parquet_dir: Path) -> PublishResul
             shutil.copyfile(star_db, tmp)
             parquet = exported.result()
         tables = _keep_served_tables(tmp, served)
-        _fsync(tmp)
+        sync_and_uncache(tmp)
         os.replace(tmp, serving_db)
-        _fsync_dir(serving_db.parent)
+        sync_dir(serving_db.parent)
         _swap_parquet(staging, parquet_dir)
         parquet_export.forget_changes(con, changes)  # only now: a failed publish exports them next time
     finally:
@@ -166,11 +167,15 @@ def _export_parquet(
 
 
 def _swap_parquet(staging: Path, parquet_dir: Path) -> None:
-    """Readers see the previous export or this one, whole (one rename each way)."""
+    """Readers see the previous export or this one, whole (one rename each way); the files
+    were synced as they were written, the folders are synced here, before the rename."""
+    for folder in [staging, *(path for path in staging.rglob("*") if path.is_dir())]:
+        sync_dir(folder)
     old = parquet_dir.with_name(f".{parquet_dir.name}.{uuid.uuid4().hex}.old")
     if parquet_dir.exists():
         os.replace(parquet_dir, old)
     os.replace(staging, parquet_dir)
+    sync_dir(parquet_dir.parent)
     shutil.rmtree(old, ignore_errors=True)
 
 
@@ -178,19 +183,3 @@ def _config() -> dict[str, str | int | bool]:
     """Inside the run's memory budget; row order is not part of a table's contract, and
     keeping it costs ~20 % of the copy and of the Parquet export."""
     return {**duckdb_budget.config(), "preserve_insertion_order": False}
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
