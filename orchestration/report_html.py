@@ -151,6 +151,14 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = (
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
+def _by(column: str, rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """`rows` grouped by the value of `column`, in their order."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(str(row[column]), []).append(row)
+    return grouped
+
+
 def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return bool(
         con.execute(
@@ -262,30 +270,45 @@ def _load_provinces(con: duckdb.DuckDBPyConnection) -> tuple[list[_Province], in
     targets = _rows(
         con, "select * from marts.target_tracking order by region_code, indicator_code, target_year"
     )
+    # One query per kind for every province, grouped here: three queries a province read
+    # the marts 93 times at national scale.
+    annual = _by(
+        "region_code",
+        _rows(
+            con,
+            "select * from marts.region_indicators_annual where region_level = 'province'"
+            " order by region_code, year",
+        ),
+    )
+    key_values: dict[str, list[dict[str, Any]]] = {}
+    prefectures: dict[str, list[dict[str, Any]]] = {}
+    if latest_year is not None:
+        key_values = _by(
+            "region_code",
+            _rows(
+                con,
+                "select region_code, indicator_code, value, unit, yoy_pct, yoy_abs"
+                " from marts.indicator_values"
+                " where region_level = 'province' and period_type = 'year' and year = ?",
+                [latest_year],
+            ),
+        )
+        prefectures = _by(
+            "parent_code",
+            _rows(
+                con,
+                "select parent_code, region_code, region_name, indicator_code, value, unit, yoy_pct,"
+                " rank_in_parent from marts.indicator_values"
+                " where region_level = 'prefecture' and period_type = 'year' and year = ?",
+                [latest_year],
+            ),
+        )
     for province in provinces:
         prefix = province.code[:2]
         province.targets = [t for t in targets if str(t["region_code"]).startswith(prefix)]
-        province.annual = _rows(
-            con,
-            "select * from marts.region_indicators_annual"
-            " where region_level = 'province' and region_code = ? order by year",
-            [province.code],
-        )
-        if latest_year is None:
-            continue
-        province.key_values = _rows(
-            con,
-            "select indicator_code, value, unit, yoy_pct, yoy_abs from marts.indicator_values"
-            " where region_level = 'province' and region_code = ? and period_type = 'year' and year = ?",
-            [province.code, latest_year],
-        )
-        province.prefectures = _rows(
-            con,
-            "select region_code, region_name, indicator_code, value, unit, yoy_pct, rank_in_parent"
-            " from marts.indicator_values where region_level = 'prefecture' and parent_code = ?"
-            " and period_type = 'year' and year = ?",
-            [province.code, latest_year],
-        )
+        province.annual = annual.get(province.code, [])
+        province.key_values = key_values.get(province.code, [])
+        province.prefectures = prefectures.get(province.code, [])
     return provinces, latest_year, region_names
 
 

@@ -8,7 +8,9 @@ contract rule on its own), test_http_source.py / test_api_server.py (HTTP faults
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import mmap
 import os
 import random
 import shutil
@@ -539,6 +541,49 @@ def test_bi_reader_keeps_its_snapshot_during_publish(tmp_path: Path) -> None:
     assert duckdb.sql(f"select count(*) from '{parquet}/marts/indicator_values.parquet'").fetchall() == [
         (200,)
     ]
+
+
+def resident_share(path: Path) -> float:
+    """Share of `path`'s pages in the page cache (mincore(2) on a shared read-only map)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.c_long,
+    ]
+    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_ubyte)]
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    size = path.stat().st_size
+    pages = (size + mmap.PAGESIZE - 1) // mmap.PAGESIZE
+    vector = (ctypes.c_ubyte * pages)()
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        address = libc.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
+        assert address not in (None, ctypes.c_void_p(-1).value), os.strerror(ctypes.get_errno())
+        try:
+            assert libc.mincore(address, size, vector) == 0, os.strerror(ctypes.get_errno())
+        finally:
+            libc.munmap(address, size)
+    finally:
+        os.close(fd)
+    return sum(page & 1 for page in vector) / pages
+
+
+def test_publish_leaves_what_it_wrote_out_of_the_page_cache(tmp_path: Path) -> None:
+    """The serving copy and the Parquet export are for other processes: once on disk they
+    leave the page cache to the working files, which stay cached (the control)."""
+    star, serving, parquet = tmp_path / "star.duckdb", tmp_path / "serving.duckdb", tmp_path / "parquet"
+    make_star(star, version=1, rows=200_000)
+    publish(star, serving, parquet)
+    assert resident_share(star) > 0.5  # the measurement sees cached pages
+    assert resident_share(serving) < 0.05
+    exported = [path for path in parquet.rglob("*") if path.is_file()]
+    assert exported
+    assert max(resident_share(path) for path in exported) < 0.05
 
 
 def test_publish_serves_only_the_tables_of_core_and_marts(tmp_path: Path) -> None:
