@@ -8,8 +8,8 @@ Parquet export of the same checkpoint, written meanwhile (only the months dbt ch
 the tables it rebuilds by month: ingestion/parquet_export.py). A reader holding the
 old file open keeps its snapshot (the old inode); the next open sees the new file; a crash
 or a full disk leaves the old file untouched.
-Both the copy and the export are synced before they are swapped in, then dropped from the
-page cache: the pipeline never reads them again (ingestion/durable.py).
+The copy and the export are synced and dropped from the page cache before they are swapped
+in: the pipeline never reads them again (ingestion/durable.py).
 
 Publishes of one serving file are serialised by an advisory lock (`.<name>.publish-lock`,
 released by the kernel even when the holder is killed), so whoever holds it knows that any
