@@ -16,6 +16,7 @@ import random
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -24,7 +25,6 @@ import jinja2
 import pytest
 
 from ingestion import files
-from ingestion.durable import sync_and_uncache
 from ingestion.pipeline import ORPHAN_REASON, ingest_files
 from ingestion.publish import publish
 
@@ -574,22 +574,22 @@ def resident_share(path: Path) -> float:
     return sum(page & 1 for page in vector) / pages
 
 
-def test_publish_leaves_what_it_wrote_out_of_the_page_cache(tmp_path: Path) -> None:
+def test_publish_leaves_what_it_wrote_out_of_the_page_cache() -> None:
     """The serving copy and the Parquet export are for other processes: once on disk they
-    leave the page cache to the working files, which stay cached (the control)."""
-    probe = tmp_path / "probe"
-    probe.write_bytes(b"x" * 1_000_000)
-    sync_and_uncache(probe)
-    if resident_share(probe) > 0.5:
-        pytest.skip(f"{tmp_path} is on a file system that keeps pages despite the hint (tmpfs)")
-    star, serving, parquet = tmp_path / "star.duckdb", tmp_path / "serving.duckdb", tmp_path / "parquet"
-    make_star(star, version=1, rows=200_000)
-    publish(star, serving, parquet)
-    assert resident_share(star) > 0.5  # the measurement sees cached pages
-    assert resident_share(serving) < 0.05
-    exported = [path for path in parquet.rglob("*") if path.is_file()]
-    assert exported
-    assert max(resident_share(path) for path in exported) < 0.05
+    leave the page cache to the working files, which stay cached (the control). Run in the
+    clone's own folder, on the file system of its default warehouse/ (pytest's /tmp may be
+    tmpfs, which keeps every page whatever the hint)."""
+    with tempfile.TemporaryDirectory(dir=ROOT, prefix=".page-cache-test-") as folder:
+        star, serving, parquet = (
+            Path(folder) / name for name in ("star.duckdb", "serving.duckdb", "parquet")
+        )
+        make_star(star, version=1, rows=200_000)
+        publish(star, serving, parquet)
+        assert resident_share(star) > 0.5  # the measurement sees cached pages
+        assert resident_share(serving) < 0.05
+        exported = [path for path in parquet.rglob("*") if path.is_file()]
+        assert exported
+        assert max(resident_share(path) for path in exported) < 0.05
 
 
 def test_publish_serves_only_the_tables_of_core_and_marts(tmp_path: Path) -> None:
@@ -634,7 +634,6 @@ def test_publish_refuses_a_star_in_a_format_bi_readers_cannot_open(tmp_path: Pat
 FULL_DISK_SCRIPT = """
 import resource, signal, sys
 from pathlib import Path
-from ingestion.durable import sync_and_uncache
 from ingestion.publish import publish
 wh, serving, parquet, limit = sys.argv[1:5]
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of killing us
@@ -672,7 +671,6 @@ def test_full_disk_while_publishing_keeps_the_old_serving_file(tmp_path: Path) -
 PUBLISH_SCRIPT = """
 import sys
 from pathlib import Path
-from ingestion.durable import sync_and_uncache
 from ingestion.publish import publish
 publish(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
 print("published", flush=True)
