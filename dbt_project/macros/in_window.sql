@@ -28,17 +28,27 @@
 {#- A served model also logs, in the star, the months it rebuilds (all of them when it is
     built whole), and once the column they are months of, so publishing rewrites only those
     months' Parquet files (ingestion/parquet_export.py); logged before the delete, in the
-    model's transaction. -#}
-{% macro delete_window(column) -%}
-    {%- if this.schema in ['core', 'marts'] %}
-    create schema if not exists "{{ this.database }}"."publish";
-    create table if not exists "{{ this.database }}"."publish"."changed_windows" (
+    model's transaction. The log tables are created once a run, by `create_publish_log()`
+    (on-run-start): created here, two models built at once could conflict on the catalog. -#}
+{% macro create_publish_log() -%}
+    create schema if not exists star.publish;
+    create table if not exists star.publish.changed_windows (
         table_schema varchar,
         table_name varchar,
         min_date date,
         max_date date,
         logged_at timestamp
     );
+    create table if not exists star.publish.month_columns (
+        table_schema varchar,
+        table_name varchar,
+        month_column varchar,
+        primary key (table_schema, table_name)
+    )
+{%- endmacro %}
+
+{% macro delete_window(column) -%}
+    {%- if this.schema in ['core', 'marts'] %}
     insert into "{{ this.database }}"."publish"."changed_windows"
         (table_schema, table_name, min_date, max_date, logged_at)
     select
@@ -52,12 +62,6 @@
             null,
         {%- endif %}
         current_timestamp;
-    create table if not exists "{{ this.database }}"."publish"."month_columns" (
-        table_schema varchar,
-        table_name varchar,
-        month_column varchar,
-        primary key (table_schema, table_name)
-    );
     insert or replace into "{{ this.database }}"."publish"."month_columns"
     values ('{{ this.schema }}', '{{ this.identifier }}', '{{ column }}');
     {%- endif %}
