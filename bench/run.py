@@ -227,27 +227,6 @@ def _layer(unique_id: str, manifest_nodes: dict) -> str:
     return fqn[1] if len(fqn) > 2 else kind
 
 
-def _stamp(iso: str) -> float:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
-
-
-def _busy_seconds(results: list[dict]) -> float:
-    """Seconds in which at least one node ran: a partition run builds two nodes at a time,
-    so the nodes' own times add up to more than the step took."""
-    spans = []
-    for r in results:
-        stamps = [t[k] for t in r.get("timing", []) for k in ("started_at", "completed_at") if t.get(k)]
-        if stamps:
-            first, last = (_stamp(x) for x in (min(stamps), max(stamps)))
-            spans.append((first, last))
-    busy, reach = 0.0, float("-inf")
-    for start, end in sorted(spans):
-        if end > reach:
-            busy += end - max(start, reach)
-            reach = end
-    return busy
-
-
 def dbt_results(run_id: str | None, keep_dir: Path) -> dict:
     """Per dbt step: per-node execution times from run_results.json (copied to keep_dir)."""
     out: dict = {}
@@ -277,7 +256,6 @@ def dbt_results(run_id: str | None, keep_dir: Path) -> dict:
         out[step] = {
             "dbt_elapsed_s": round(data.get("elapsed_time", 0.0), 2),
             "nodes_sum_s": round(sum(layers.values()), 2),
-            "nodes_busy_s": round(_busy_seconds(data["results"]), 2),
             "by_layer_s": {k: round(v, 2) for k, v in sorted(layers.items())},
             "node_counts": counts,
             "top_nodes": [{"node": u, "seconds": round(t, 2), "status": s} for t, u, s in per_node[:12]],
@@ -337,10 +315,9 @@ def summarise_run(measured: dict, parsed: dict, dbt: dict) -> dict:
     }
     for step, d in (("dbt_core", core), ("dbt_marts", marts)):
         if d and wall(step) is not None:
-            busy = d.get("nodes_busy_s", d["nodes_sum_s"])
-            overhead[f"{step}_not_in_duckdb_s"] = round(wall(step) - busy, 2)
+            overhead[f"{step}_not_in_duckdb_s"] = round(wall(step) - d["nodes_sum_s"], 2)
             overhead[f"{step}_dagster_side_s"] = round(wall(step) - d["dbt_elapsed_s"], 2)
-            overhead[f"{step}_dbt_side_s"] = round(d["dbt_elapsed_s"] - busy, 2)
+            overhead[f"{step}_dbt_side_s"] = round(d["dbt_elapsed_s"] - d["nodes_sum_s"], 2)
     not_duckdb = [v for k, v in overhead.items() if k.endswith("not_in_duckdb_s") and v is not None]
     overhead["total_s"] = round(
         sum(not_duckdb) + (overhead["dagster_startup_s"] or 0) + (overhead["teardown_s"] or 0), 2

@@ -29,7 +29,8 @@
     built whole), and once the column they are months of, so publishing rewrites only those
     months' Parquet files (ingestion/parquet_export.py); logged before the delete, in the
     model's transaction. The log tables are created once a run, by `create_publish_log()`
-    (on-run-start): created here, two models built at once could conflict on the catalog. -#}
+    (on-run-start), not by each model's pre-hook: models built at once (`dbt --threads`)
+    would otherwise conflict on the catalog. -#}
 {% macro create_publish_log() -%}
     create schema if not exists star.publish;
     create table if not exists star.publish.changed_windows (

@@ -29,8 +29,6 @@ MARTS_FOLLOW_INPUTS = AutomationCondition.eager() & AutomationCondition.all_deps
 
 INDICATOR_VALUES = AssetKey(["marts", "indicator_values"])
 
-PARTITION_DBT_THREADS = 2
-
 _GROUPS = {"staging": "staging", "intermediate": "core", "core": "core", "marts": "marts"}
 
 
@@ -76,12 +74,6 @@ def dbt_build_args(settings: IndicatorSettings, window: Window | None) -> list[s
     pitfalls: on an empty warehouse eager selection runs a mart's test too early). Unit
     tests check the SQL, not the data: they run in `make test` (tests/test_dbt_unit_tests.py),
     not in every run, as dbt recommends.
-
-    A partition run builds two nodes at a time (`--threads`): its nodes are small, and
-    dbt's own work around each (~0.1 s of Python: compiling, hooks, metadata queries) then
-    overlaps another node's SQL; at national scale a month's core step took 4 s less. A
-    full build keeps one: its nodes are large queries that already use every DuckDB thread,
-    and two at once would split one memory budget.
     """
     args = [
         "build",
@@ -92,7 +84,7 @@ def dbt_build_args(settings: IndicatorSettings, window: Window | None) -> list[s
         "--exclude-resource-type",
         "unit_test",
     ]
-    return [*args, "--threads", str(PARTITION_DBT_THREADS)] if window else [*args, "--full-refresh"]
+    return args if window else [*args, "--full-refresh"]
 
 
 def _with_row_counts(
