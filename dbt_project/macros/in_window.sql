@@ -50,7 +50,7 @@
 
 {% macro delete_window(column) -%}
     {%- if this.schema in ['core', 'marts'] %}
-    insert into "{{ this.database }}"."publish"."changed_windows"
+    insert into star.publish.changed_windows
         (table_schema, table_name, min_date, max_date, logged_at)
     select
         '{{ this.schema }}',
@@ -63,7 +63,7 @@
             null,
         {%- endif %}
         current_timestamp;
-    insert or replace into "{{ this.database }}"."publish"."month_columns"
+    insert or replace into star.publish.month_columns
     values ('{{ this.schema }}', '{{ this.identifier }}', '{{ column }}');
     {%- endif %}
     {%- if is_incremental() %}
